@@ -1,0 +1,620 @@
+"""The co-governance model: a grassroots jurisdiction of communities, residents on a social network,
+a government, enterprises and social organisations (Fang 2024; design in docs/odd.md).
+
+One call to :meth:`CoGovModel.step` is one week. Its phases, in order, read as the theory:
+levers and events of the week, funding, capacity change, issues arising, awareness,
+participation, active finding, case handling, feedback from outcomes, trust exchange among
+neighbours, volunteering, data risk, periodic re-allocation, and measurement.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import mesa
+import numpy as np
+
+from cogov_sim import rules
+from cogov_sim.agents import COLLABORATIVE, Enterprise, Government, SocialOrganisation
+from cogov_sim.metrics import Recorder, safe_ratio
+from cogov_sim.networks import Network, build_network
+from cogov_sim.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
+from cogov_sim.rng import Streams
+from cogov_sim.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+from cogov_sim.scenario import (
+    AGE_GROUPS,
+    CATEGORIES,
+    CHANNELS,
+    COGOVERNANCE_MODES,
+    DECISION_MODES,
+    LEVER_NAMES,
+    Scenario,
+    lever_spec,
+)
+
+N_CAT = len(CATEGORIES)
+#: Value each lever takes when its effect is switched off (``run.inert_levers``).
+NEUTRAL = {"online_platform": 0.0, "hotline": 0.0, "cogovernance_mode": 0.0, "decision_mode": 0.0,
+           "third_party_evaluation": 0.0, "partnerships": 0.0}
+#: Levers whose effect scales with how much of their cost was funded.
+FUNDED = ("transparency", "digital_investment", "security_investment", "training", "active_service",
+          "grid_workers", "data_sharing", "awareness_campaign", "third_party_evaluation", "partnerships")
+
+
+def lever_code(name: str, value: object) -> float:
+    """A lever value as a number: booleans as 0/1, modes as their index."""
+    if name == "cogovernance_mode":
+        return float(COGOVERNANCE_MODES.index(value))
+    if name == "decision_mode":
+        return float(DECISION_MODES.index(value))
+    return float(value)
+
+
+class CoGovModel(mesa.Model):
+    """The whole model, built from one :class:`~cogov_sim.scenario.Scenario`.
+
+    Residents live in ``self.residents`` (arrays); the government, enterprises and social
+    organisations are Mesa agents. ``self.levers[name]`` holds each lever's value per community,
+    which scheduled interventions change from their step on.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None, network: Network | None = None):
+        scenario = scenario or Scenario()
+        if seed is not None:
+            scenario = scenario.with_values({"run.seed": seed})
+        self.streams = Streams(scenario.run.seed)
+        super().__init__(rng=np.random.Generator(np.random.PCG64(self.streams.seed_sequence("agents"))))
+        self.network = network if network is not None else build_network(scenario, self.streams["network"])
+        if scenario.network.kind == "file":
+            scenario = scenario.with_values({"population.residents": max(10, self.network.n),
+                                             "space.communities": self.network.n_communities},
+                                            source=scenario.network.file)
+        self.scenario = scenario
+        self.n_communities = self.network.n_communities
+        self.residents, self.rate_multiplier = draw_residents(
+            scenario, self.network.community, self.n_communities, self.streams["population"])
+        self.n = self.residents.n
+        self._setup_institutions()
+        self._setup_levers()
+        self.government = Government(self)
+        self._mix = np.array([scenario.issues.mix_young, scenario.issues.mix_middle, scenario.issues.mix_older])
+        self.recorder = Recorder(scenario.run.steps, self.n_communities)
+        self.budget_cut = np.zeros(self.n_communities)
+        self.surge = np.zeros(self.n_communities)
+        self.surge_category = np.full(self.n_communities, -1)
+        self.forced_breach = np.zeros(self.n_communities, dtype=bool)
+        self._week: dict[str, np.ndarray] = {}
+        self._older = self.residents.age_group == OLDER
+        self._young = self.residents.age_group == YOUNG
+        self._low_lit = self.residents.literacy < 0.5
+        ch = scenario.channels
+        self._channel_costs = rules.channel_costs(
+            literacy=self.residents.literacy, older=self._older, online_cost=ch.online_cost,
+            online_literacy_penalty=ch.online_literacy_penalty, hotline_cost=ch.hotline_cost,
+            hotline_literacy_penalty=ch.hotline_literacy_penalty, offline_cost=ch.offline_cost,
+            offline_older_discount=ch.offline_older_discount)
+        self.effective = self._effective_levers()
+        cs = self.network.community_sum
+        self._n_older, self._n_young, self._n_low = cs(self._older), cs(self._young), cs(self._low_lit)
+        self._cum_resolved_c = np.zeros(self.n_communities)
+        g = scenario.government
+        self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
+
+    # ------------------------------------------------------------------------------------- setup
+    def _setup_institutions(self) -> None:
+        """Draw enterprises and social organisations, and whom they reach (``institutions`` stream)."""
+        s = self.scenario
+        rng = self.streams["institutions"]
+        k, n = self.n_communities, self.n
+        ent, org = s.enterprises, s.social_orgs
+        weights = rng.lognormal(0.0, 0.5, size=ent.count)
+        total = ent.capacity_per_10k * n / 1e4
+        for i in range(ent.count):
+            served = np.sort(rng.choice(k, size=min(ent.communities_served, k), replace=False))
+            Enterprise(self, communities=served, capacity=total * weights[i] / weights.sum(),
+                       csr=float(rng.beta(*_ab(ent.csr_mean))), tech=float(rng.beta(*_ab(ent.tech_mean))),
+                       security=float(rng.beta(*_ab(ent.security_mean))))
+        weights = rng.lognormal(0.0, 0.5, size=org.count)
+        total = org.capacity_per_10k * n / 1e4
+        n_third = int(round(org.count * org.third_party_share))
+        member_of = self.residents.member_of
+        community = self.residents.community
+        for j in range(org.count):
+            reached = np.sort(rng.choice(k, size=min(org.communities_reached, k), replace=False))
+            o = SocialOrganisation(self, communities=reached, capacity=total * weights[j] / weights.sum(),
+                                   credibility=float(rng.beta(*_ab(org.credibility_mean))),
+                                   independence=float(rng.beta(*_ab(org.independence_mean))),
+                                   third_party=j < n_third)
+            u = rng.random(n)
+            in_reach = np.isin(community, reached)
+            joins = in_reach & (u < org.membership_share) & (member_of < 0)
+            member_of[joins] = j
+            o.members = int(joins.sum())
+        self.enterprises = list(self.agents_by_type.get(Enterprise, []))
+        self.social_organisations = list(self.agents_by_type.get(SocialOrganisation, []))
+        k_ones, k_zeros = np.ones(k), np.zeros(k)
+        #: Offers of all institutions per community at full engagement. Offers are linear in the
+        #: engagement weights, so the week's offer is these times the mode's weights.
+        self._ent_unpaid = sum((e.offer_capacity(k_ones, k_zeros) for e in self.enterprises), np.zeros(k))
+        self._ent_paid = sum((e.offer_capacity(k_ones, k_ones) for e in self.enterprises), np.zeros(k)) \
+            - self._ent_unpaid
+        self._org_offer = sum((o.offer_capacity(k_ones) for o in self.social_organisations), np.zeros(k))
+        self.enterprise_tech = float(np.mean([e.tech for e in self.enterprises])) if self.enterprises else 0.0
+        self.enterprise_security = float(np.mean([e.security for e in self.enterprises])) if self.enterprises else 1.0
+        credibility = np.array([o.credibility for o in self.social_organisations] + [0.0])
+        members = np.flatnonzero(member_of >= 0)
+        #: Members of social organisations: index, community, their organisation's credibility.
+        self._members = (members, community[members], credibility[member_of[members]])
+
+    def _setup_levers(self) -> None:
+        s = self.scenario
+        self._levers = {name: np.full(self.n_communities, lever_code(name, getattr(s.levers, name)))
+                        for name in LEVER_NAMES}
+        self.levers = MappingProxyType(self._levers)
+        self._schedule: dict[int, list] = {}
+        for iv in s.interventions:
+            self._schedule.setdefault(max(iv.step, 1), []).append(iv)
+
+    def set_lever(self, name: str, value: object, communities: list[int] | np.ndarray | None = None) -> None:
+        """Set a lever from now on, everywhere or in some communities (validated like a file)."""
+        from cogov_sim.scenario import coerce
+
+        value = coerce(lever_spec(name), value, source="set_lever")
+        idx = slice(None) if communities is None else np.asarray(communities, dtype=np.int64)
+        self._levers[name][idx] = lever_code(name, value)
+        self.effective = self._effective_levers()
+
+    def _effective_levers(self) -> dict[str, np.ndarray]:
+        """Lever values as their mechanisms see them: scaled by funding where they cost money, and
+        neutral for levers listed in ``run.inert_levers``."""
+        f = self.government.funding if hasattr(self, "government") else np.ones(self.n_communities)
+        eff = {}
+        for name, value in self._levers.items():
+            v = value * f if name in FUNDED else value.copy()
+            if name in self.scenario.run.inert_levers:
+                v = np.full_like(v, NEUTRAL.get(name, 0.0))
+            eff[name] = v
+        return eff
+
+    # ------------------------------------------------------------------------------------- step
+    def step(self) -> None:
+        """One week."""
+        t = self.steps
+        self.apply_schedule(t)
+        self.government.fund()
+        self.effective = self._effective_levers()
+        self.government.develop_capacity()
+        self.issues_arise()
+        self.spread_awareness(t)
+        self.residents_take_part(t)
+        self.find_issues()
+        self.handle_cases()
+        self.learn_from_outcomes()
+        self.exchange_trust()
+        if t % self.scenario.volunteering.interval == 0:
+            self.revise_volunteering()
+        self.suffer_data_risk()
+        if t % self.scenario.decision.interval == 0:
+            self.government.decide()
+        self.measure(t)
+
+    def run(self, steps: int | None = None, progress=None) -> None:
+        """Run ``steps`` weeks (default: the scenario's horizon); ``progress(t)`` is called each week."""
+        for _ in range(self.scenario.run.steps if steps is None else steps):
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    # ------------------------------------------------------------------------------- processes
+    def apply_schedule(self, t: int) -> None:
+        """Apply the interventions that start this week, and set this week's shocks."""
+        changed = False
+        for iv in self._schedule.get(t, ()):
+            comms = slice(None) if iv.communities is None else np.asarray(iv.communities)
+            for name, value in iv.levers.items():
+                self._levers[name][comms] = lever_code(name, value)
+            changed = True
+        if changed or t == 1:
+            self.effective = self._effective_levers()
+        self.budget_cut[:] = 0.0
+        self.surge[:] = 0.0
+        self.surge_category[:] = -1
+        self.forced_breach[:] = False
+        for sh in self.scenario.shocks:
+            if not sh.step <= t < sh.step + sh.duration:
+                continue
+            comms = slice(None) if sh.communities is None else np.asarray(sh.communities)
+            if sh.kind == "budget_cut":
+                self.budget_cut[comms] = np.maximum(self.budget_cut[comms], sh.magnitude)
+            elif sh.kind == "issue_surge":
+                self.surge[comms] += sh.magnitude
+                if sh.category is not None:
+                    self.surge_category[comms] = CATEGORIES.index(sh.category)
+            elif sh.kind == "data_breach":
+                self.forced_breach[comms] = True
+
+    def issues_arise(self) -> None:
+        """New issues, by category and community; surges raise rates (model.md process 1)."""
+        r = self.residents
+        rng = self.streams["issues"]
+        u, u_cat, u_cross = rng.random(self.n), rng.random(self.n), rng.random(self.n)
+        rate = self.scenario.issues.rate * self.rate_multiplier * (1.0 + self.surge)
+        new = np.flatnonzero(rules.issue_arrivals(r.status, rate[r.community], u))
+        c = r.community[new]
+        mix = self._mix[r.age_group[new]]
+        if (self.surge_category >= 0).any():
+            cat = self.surge_category[c]
+            s = np.where(cat >= 0, self.surge[c], 0.0)
+            bump = np.zeros_like(mix)
+            bump[np.arange(new.size), np.maximum(cat, 0)] = s
+            mix = (mix + bump) / (1.0 + s)[:, None]
+        r.category[new] = rules.issue_categories(mix, u_cat[new])
+        r.cross[new] = u_cross[new] < self.scenario.issues.cross_department_share
+        r.status[new] = UNREPORTED
+        r.issue_age[new] = 0
+        r.wait[new] = 0
+        r.channel[new] = -1
+        self.government.arrived += np.bincount(c * N_CAT + r.category[new], minlength=self.n_communities * N_CAT
+                                               ).reshape(self.n_communities, N_CAT)
+        self._week["raised"] = new
+
+    def spread_awareness(self, t: int) -> None:
+        """Campaigns through social organisations, word of mouth, forgetting (model.md process 2)."""
+        s = self.scenario
+        r = self.residents
+        u = self.streams["awareness"].random(self.n)
+        campaign = self.effective["awareness_campaign"]
+        org_w = np.asarray(s.cogovernance.org_weight)[self.effective["cogovernance_mode"].astype(int)]
+        p = s.social_orgs.public_reach * campaign[r.community]
+        mi, mc, mcred = self._members
+        if mi.size:
+            p[mi] = 1.0 - (1.0 - p[mi]) * (1.0 - s.social_orgs.campaign_reach * campaign[mc] * mcred * org_w[mc])
+        self._recent = recent = (t - r.last_part) <= s.participation.window
+        aware_nb = self.network.neighbour_sum(r.aware.astype(np.float64))
+        r.aware = rules.awareness_transition(r.aware, aware_nb, recent, p, threshold=s.awareness.threshold,
+                                             word_of_mouth=s.awareness.word_of_mouth,
+                                             forgetting=s.awareness.forgetting, u=u)
+
+    def residents_take_part(self, t: int) -> None:
+        """Each resident chooses a channel or stays silent; those with an unreported issue who take
+        part report it (model.md process 2)."""
+        s = self.scenario
+        r = self.residents
+        pp = s.participation
+        u = self.streams["participation"].random(self.n)
+        social = self.network.neighbour_share(self._recent.astype(np.float64))
+        has_unrep = r.status == UNREPORTED
+        base = rules.participation_base(
+            base=pp.base, issue_motive=pp.issue_motive, has_unreported=has_unrep, efficacy=r.efficacy,
+            trust=r.trust, social_share=social, efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
+            social_weight=pp.social_weight)
+        c = r.community
+        best, channel = rules.best_channel(
+            base=base, costs=self._channel_costs, privacy=r.privacy, aware=r.aware,
+            platform_open=(self.effective["online_platform"] > 0.5)[c],
+            hotline_open=(self.effective["hotline"] > 0.5)[c],
+            platform_quality=self.government.platform_quality[c], privacy_weight=pp.privacy_weight,
+            quality_weight=pp.quality_weight)
+        takes = rules.participation_choice(best, r.threshold, pp.noise, u)
+        part = np.flatnonzero(takes)
+        r.last_part[part] = t
+        r.last_channel[part] = channel[part]
+        rep = np.flatnonzero(takes & has_unrep)
+        rc = channel[rep]
+        r.status[rep] = QUEUED
+        r.channel[rep] = rc
+        r.wait[rep] = 0
+        r.has_record[rep[rc != OFFLINE]] = True
+        paper = s.government.paper_record_rate
+        weight = np.where(rc == OFFLINE, paper + (1 - paper) * self.government.platform_quality[r.community[rep]], 1.0)
+        self.government.record(r.community[rep], r.category[rep], weight)
+        self._week["took_part"] = part
+        self._week["reported"] = rep
+
+    def find_issues(self) -> None:
+        """Grid workers of an active government find unreported issues (model.md process 2)."""
+        r = self.residents
+        u = self.streams["handling"].random(self.n)
+        p = self.government.finding_probability()
+        found = np.flatnonzero((r.status == UNREPORTED) & (u < p[r.community]))
+        r.status[found] = QUEUED
+        r.channel[found] = FOUND
+        r.wait[found] = 0
+        r.has_record[found] = True
+        self.government.record(r.community[found], r.category[found], 1.0)
+        self._week["found"] = found
+
+    def sector_capacity(self) -> tuple[np.ndarray, np.ndarray]:
+        """Queue and capacity per (community, category) cell and sector (government, enterprise,
+        social organisation, residents), cases/week (model.md process 3)."""
+        s = self.scenario
+        r = self.residents
+        k = self.n_communities
+        queued = np.flatnonzero(r.status == QUEUED)
+        cell = r.community[queued] * N_CAT + r.category[queued]
+        queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
+        mode = self.effective["cogovernance_mode"].astype(int)
+        ent_w = np.asarray(s.cogovernance.enterprise_weight)[mode]
+        org_w = np.asarray(s.cogovernance.org_weight)[mode]
+        contract = (mode == COLLABORATIVE) * self.government.funding
+        ent = ent_w * (self._ent_unpaid + self._ent_paid * contract)
+        org = org_w * self._org_offer
+        vol = np.bincount(r.community, weights=r.cooperator, minlength=k) * s.volunteering.cases_per_volunteer
+        share = safe_ratio(queue, queue.sum(axis=1, keepdims=True))
+        share = np.nan_to_num(share)
+        cap = np.stack([self.government.capacity(), ent[:, None] * share, org[:, None] * share,
+                        vol[:, None] * share], axis=-1)
+        self._week["queued"] = queued
+        self._week["cell"] = cell
+        return queue, cap
+
+    def handle_cases(self) -> None:
+        """Departments, enterprises, organisations and volunteers close queued cases; silos slow
+        cross-department cases; cases that wait too long fail, unreported issues are given up."""
+        s = self.scenario
+        r = self.residents
+        u = self.streams["handling"].random(self.n)
+        queue, cap = self.sector_capacity()
+        queued, cell = self._week["queued"], self._week["cell"]
+        total = cap.sum(axis=-1)
+        p_cell = rules.resolution_probability(queue, total).reshape(-1)
+        relief = np.asarray(s.cogovernance.silo_relief)[self.effective["cogovernance_mode"].astype(int)]
+        silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
+                                 s.government.silo_penalty)
+        p = p_cell[cell] * np.where(r.cross[queued], silo[r.community[queued]], 1.0)
+        uq = u[queued]
+        ok = uq < p
+        resolved = queued[ok]
+        shares = cap.reshape(-1, 4)[cell[ok]]
+        shares = shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-300)
+        sector = rules.attribute_sector(shares, uq[ok] / np.maximum(p[ok], 1e-300))
+        wait_after = r.wait[queued] + 1
+        failed = queued[~ok & (wait_after >= s.government.max_wait_weeks)]
+        unrep = np.flatnonzero(r.status == UNREPORTED)
+        given_up = unrep[r.issue_age[unrep] + 1 >= s.issues.max_unreported_weeks]
+        self._week.update(resolved=resolved, sector=sector, failed=failed, given_up=given_up,
+                          resolved_wait=r.wait[resolved].astype(np.float64),
+                          failed_wait=r.wait[failed].astype(np.float64))
+        for closed in (resolved, failed, given_up):
+            r.status[closed] = NONE
+            r.category[closed] = -1
+            r.channel[closed] = -1
+        open_ = r.status != NONE
+        r.issue_age[open_] += 1
+        r.wait[r.status == QUEUED] += 1
+
+    def learn_from_outcomes(self) -> None:
+        """Own outcomes, and with transparency neighbours' outcomes, move trust and efficacy
+        (model.md process 5; Fang 2024, 2.2)."""
+        s = self.scenario
+        fb = s.feedback
+        r = self.residents
+        w = self._week
+        resolved = np.zeros(self.n, dtype=bool)
+        resolved[w["resolved"]] = True
+        failed = np.zeros(self.n, dtype=bool)
+        failed[w["failed"]] = True
+        waiting = (r.status == QUEUED) & (r.wait > s.government.patience_weeks)
+        r.trust, r.efficacy = rules.outcome_feedback(
+            r.trust, r.efficacy, resolved, failed, waiting, trust_gain=fb.resolved_trust_gain,
+            efficacy_gain=fb.resolved_efficacy_gain, trust_loss=fb.failed_trust_loss,
+            efficacy_loss=fb.failed_efficacy_loss, wait_loss=fb.wait_trust_loss)
+        gu = w["given_up"]
+        r.efficacy[gu] = rules.toward(r.efficacy[gu], 0.0, fb.silent_efficacy_loss)
+        weight = fb.vicarious_weight * self.effective["transparency"]
+        if weight.any() and (w["resolved"].size or w["failed"].size):
+            seen, good, bad = self.network.outcome_shares(w["resolved"], w["failed"])
+            wi = weight[r.community[seen]]
+            r.trust[seen] = rules.vicarious_feedback(r.trust[seen], good, bad, wi)
+            r.efficacy[seen] = rules.vicarious_feedback(r.efficacy[seen], good, bad, wi)
+
+    def exchange_trust(self) -> None:
+        """Neighbours who meet move their trust together within a confidence bound (Deffuant et al. 2000)."""
+        tr = self.scenario.trust
+        edges = self.network.edges
+        m = int(round(tr.interaction_rate * self.n / 2))
+        rng = self.streams["trust"]
+        if m == 0 or edges.shape[0] == 0:
+            return
+        pick = rng.integers(0, edges.shape[0], size=m)
+        a, b = edges[pick, 0], edges[pick, 1]
+        keep = rules.disjoint_pairs(a, b, self.n)
+        self.residents.trust = rules.bounded_confidence(self.residents.trust, a[keep], b[keep], tr.epsilon, tr.mu)
+
+    def revise_volunteering(self) -> None:
+        """Residents revise whether to volunteer by imitating better-off neighbours in the
+        neighbourhood public goods game (Santos, Santos & Pacheco 2008)."""
+        s = self.scenario
+        r = self.residents
+        rng = self.streams["volunteering"]
+        u1, u2 = rng.random(self.n), rng.random(self.n)
+        mode = self.effective["cogovernance_mode"].astype(int)
+        synergy_k = s.volunteering.synergy * (1.0 + np.asarray(s.cogovernance.synergy_bonus)[mode])
+        synergy = synergy_k[r.community]
+        net = self.network
+        payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy,
+                                            s.volunteering.cost_model == "per_individual")
+        y = rules.random_neighbour(net.indptr, net.indices, u1)
+        kmax = np.maximum(net.degree, net.degree[np.maximum(y, 0)])
+        max_gap = np.maximum(synergy, synergy[np.maximum(y, 0)]) * (kmax + 1.0)
+        r.cooperator = rules.imitation(r.cooperator, payoff, y, max_gap, u2)
+
+    def suffer_data_risk(self) -> None:
+        """Stored data may leak; a breach lowers trust and raises privacy concern, which spreads to
+        neighbours and through local news (model.md process 6; Fang 2024, 3.1)."""
+        s = self.scenario
+        d = s.data
+        r = self.residents
+        rng = self.streams["data"]
+        u_k = rng.random(self.n_communities)
+        u = rng.random(self.n)
+        sizes = np.maximum(self.network.community_sizes, 1)
+        record_share = np.bincount(r.community, weights=r.has_record, minlength=self.n_communities) / sizes
+        mode = self.effective["cogovernance_mode"].astype(int)
+        outsourced = np.maximum(self.effective["partnerships"],
+                                (mode == COLLABORATIVE) * self.government.funding)
+        p = rules.breach_probability(record_share, self.government.security, self.effective["data_sharing"],
+                                     outsourced, hazard=d.breach_hazard, sharing_records=d.sharing_records,
+                                     enterprise_share=s.enterprises.data_share,
+                                     enterprise_security=self.enterprise_security)
+        breached = (u_k < p) | self.forced_breach
+        self._week["breaches"] = breached
+        if breached.any():
+            hit = breached[r.community]
+            exposed = hit & r.has_record & (u < d.exposure)
+            r.trust[exposed] = rules.toward(r.trust[exposed], 0.0, d.trust_loss)
+            r.privacy[exposed] = rules.toward(r.privacy[exposed], 1.0, d.privacy_gain)
+            nb = self.network.neighbour_share(exposed.astype(np.float64))
+            r.privacy = rules.toward(r.privacy, 1.0, d.neighbour_privacy_gain * nb + d.media_privacy_gain * hit)
+        r.has_record &= u < d.record_retention
+
+    # ------------------------------------------------------------------------------------- outcomes
+    def measure(self, t: int) -> None:
+        """Record this week's outcomes, overall and per community (model.md, Outcomes).
+
+        Counts over all residents are per-community sums (one pass each over contiguous blocks);
+        overall values are sums over communities, so the two tables always agree.
+        """
+        r = self.residents
+        k = self.n_communities
+        c = r.community
+        w = self._week
+        g = self.government
+        net = self.network
+        cs = net.community_sum
+        sizes = net.community_sizes.astype(np.float64)
+
+        def events(idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+            return np.bincount(c[idx], weights=weights, minlength=k).astype(np.float64)
+
+        recent = (t - r.last_part) <= self.scenario.participation.window
+        older, young, low = self._older, self._young, self._low_lit
+        rc = np.where(recent, r.last_channel, -1)
+        online_recent = rc == ONLINE
+        s = {
+            "n_older": self._n_older, "n_young": self._n_young, "n_low": self._n_low,
+            "recent": cs(recent), "online": cs(online_recent), "hotline": cs(rc == HOTLINE),
+            "offline": cs(rc == OFFLINE), "rec_older": cs(recent & older), "rec_young": cs(recent & young),
+            "onl_older": cs(online_recent & older), "onl_young": cs(online_recent & young),
+            "rec_low": cs(recent & low), "trust": cs(r.trust), "trust_sq": cs(r.trust * r.trust),
+            "trust_older": cs(r.trust * older), "trust_young": cs(r.trust * young), "efficacy": cs(r.efficacy),
+            "privacy": cs(r.privacy), "aware": cs(r.aware), "records": cs(r.has_record),
+            "volunteers": cs(r.cooperator), "unreported": cs(r.status == UNREPORTED),
+            "backlog": cs(r.status == QUEUED),
+        }
+        resolved, failed = w["resolved"], w["failed"]
+        s["resolved"], s["failed"] = events(resolved), events(failed)
+        sat = rules.satisfaction_score(np.ones(resolved.size, bool), w["resolved_wait"],
+                                       self.scenario.government.patience_weeks, **self._sat_scores)
+        s["satisfaction"] = events(resolved, sat) + events(failed, np.full(failed.size, self._sat_scores["failed"]))
+        s["wait"] = events(resolved, w["resolved_wait"])
+        s["sector"] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).astype(np.float64)
+        for name in ("raised", "reported", "found", "given_up", "took_part"):
+            s[name] = events(w[name])
+        open_mask = r.status != NONE
+        open_cells = np.bincount(c[open_mask] * N_CAT + r.category[open_mask], minlength=k * N_CAT
+                                 ).reshape(k, N_CAT).astype(np.float64)
+        s["cum_spend"] = g.cumulative_spend_by_community
+        self._cum_resolved_c += s["resolved"]
+        s["cum_resolved"] = self._cum_resolved_c
+        by_c = self._rates(s, sizes, g, w["breaches"].astype(np.float64),
+                           rules.responsiveness_rows(g.allocation, open_cells))
+        total = {name: np.asarray(v).sum(axis=0, keepdims=True) for name, v in s.items()}
+        weights = sizes / sizes.sum()
+        overall = self._rates(total, np.array([sizes.sum()]), None,
+                              np.array([w["breaches"].sum()], dtype=np.float64),
+                              np.array([rules.responsiveness(g.allocation, open_cells)]))
+        ov = {name: float(v[0]) for name, v in overall.items()}
+        for name in ("platform_quality", "security_level", "staff_skill", "service_orientation"):
+            ov[name] = float(by_c[name] @ weights)
+        spend, funding = g.spend.sum(), g.funding
+        cost = (g.spend / np.maximum(funding, 1e-300)).sum()
+        ov["funding_ratio"] = float(spend / cost) if cost > 0 else 1.0
+        self.recorder.put(t, ov, by_c)
+
+    def _rates(self, s: dict[str, np.ndarray], sizes: np.ndarray, g: Government | None, breaches: np.ndarray,
+               resp: np.ndarray) -> dict[str, np.ndarray]:
+        """Outcomes from sums over a set of residents (one community, or everyone)."""
+        closed = s["resolved"] + s["failed"]
+        n_middle = sizes - s["n_older"] - s["n_young"]
+        ratios = (
+            ("participation_rate", s["recent"], sizes),
+            ("participation_online", s["online"], sizes),
+            ("participation_hotline", s["hotline"], sizes),
+            ("participation_offline", s["offline"], sizes),
+            ("participation_young", s["rec_young"], s["n_young"]),
+            ("participation_middle", s["recent"] - s["rec_older"] - s["rec_young"], n_middle),
+            ("participation_older", s["rec_older"], s["n_older"]),
+            ("participation_low_literacy", s["rec_low"], s["n_low"]),
+            ("participation_high_literacy", s["recent"] - s["rec_low"], sizes - s["n_low"]),
+            ("online_older", s["onl_older"], s["n_older"]),
+            ("online_young", s["onl_young"], s["n_young"]),
+            ("took_part", s["took_part"], sizes),
+            ("mean_trust", s["trust"], sizes),
+            ("trust_sq", s["trust_sq"], sizes),
+            ("trust_older", s["trust_older"], s["n_older"]),
+            ("trust_young", s["trust_young"], s["n_young"]),
+            ("mean_efficacy", s["efficacy"], sizes),
+            ("privacy_concern", s["privacy"], sizes),
+            ("awareness", s["aware"], sizes),
+            ("resolution_rate", s["resolved"], closed),
+            ("time_to_resolution", s["wait"], s["resolved"]),
+            ("satisfaction", s["satisfaction"], closed),
+            ("data_subjects", s["records"], sizes),
+            ("volunteer_rate", s["volunteers"], sizes),
+            ("cost_per_resolution", s["cum_spend"], s["cum_resolved"]),
+        )
+        values = safe_ratio(np.stack([x[1] for x in ratios]), np.stack([x[2] for x in ratios]))
+        out = {name: values[i] for i, (name, _, _) in enumerate(ratios)}
+        out["trust_sd"] = np.sqrt(np.maximum(out.pop("trust_sq") - out["mean_trust"] ** 2, 0.0))
+        out["participation_gap_age"] = out["participation_older"] - out["participation_young"]
+        out["online_gap_age"] = out.pop("online_older") - out.pop("online_young")
+        out["participation_gap_literacy"] = out["participation_low_literacy"] - out["participation_high_literacy"]
+        sector = s["sector"]
+        out.update(
+            issues_raised=s["raised"], issues_reported=s["reported"], issues_found=s["found"],
+            issues_resolved=s["resolved"], issues_failed=s["failed"], issues_given_up=s["given_up"],
+            open_issues=s["unreported"] + s["backlog"], backlog=s["backlog"], unreported_issues=s["unreported"],
+            responsiveness=resp, breaches=breaches, resolved_by_government=sector[:, 0],
+            resolved_by_enterprise=sector[:, 1], resolved_by_social_org=sector[:, 2],
+            resolved_by_residents=sector[:, 3], cumulative_spend=s["cum_spend"].astype(np.float64),
+        )
+        if g is not None:
+            out.update(spend=g.spend.copy(), funding_ratio=g.funding.copy(), platform_quality=g.platform_quality.copy(),
+                       security_level=g.security.copy(), staff_skill=g.skill.copy(),
+                       service_orientation=g.orientation.copy())
+        else:
+            out["spend"] = np.array([self.government.spend.sum()])
+        return out
+
+    # ------------------------------------------------------------------------------------- inspection
+    def resident(self, i: int) -> ResidentView:
+        """One resident as an object (a snapshot of its row)."""
+        r = self.residents
+        if not 0 <= i < self.n:
+            raise IndexError(f"resident {i} does not exist; there are {self.n}")
+        status = {NONE: "none", UNREPORTED: "unreported", QUEUED: "queued"}[int(r.status[i])]
+        return ResidentView(
+            index=i, community=int(r.community[i]), age_group=AGE_GROUPS[int(r.age_group[i])],
+            literacy=float(r.literacy[i]), trust=float(r.trust[i]), efficacy=float(r.efficacy[i]),
+            privacy_concern=float(r.privacy[i]), aware=bool(r.aware[i]), threshold=float(r.threshold[i]),
+            volunteers=bool(r.cooperator[i]), member_of=int(r.member_of[i]) if r.member_of[i] >= 0 else None,
+            issue=status, issue_category=CATEGORIES[int(r.category[i])] if r.category[i] >= 0 else None,
+            issue_age_weeks=int(r.issue_age[i]),
+            last_participation_week=int(r.last_part[i]) if r.last_part[i] > NEVER else None,
+            last_channel=(CHANNELS + ("found",))[int(r.last_channel[i])] if r.last_channel[i] >= 0 else None,
+            data_stored=bool(r.has_record[i]),
+        )
+
+    def timeseries(self) -> dict[str, np.ndarray]:
+        """Overall outcomes per step so far (column name -> array)."""
+        return self.recorder.series()
+
+    def community_timeseries(self) -> dict[str, np.ndarray]:
+        """Per-community outcomes per step so far, in long form."""
+        return self.recorder.community_series()
+
+
+def _ab(mean: float, concentration: float = 6.0) -> tuple[float, float]:
+    m = min(max(mean, 1e-6), 1 - 1e-6)
+    return m * concentration, (1 - m) * concentration

@@ -1,0 +1,364 @@
+"""The behaviour rules of the model, as small pure functions over arrays.
+
+Each rule takes plain numpy arrays (one row per resident, or one per community) and random
+numbers drawn by the caller, and returns new arrays; none keeps state or draws randomness of
+its own. That makes every rule testable on hand-checked cases, and lets the per-agent reference
+implementation consume the same draws. Units: time in weeks, money in CNY, attitudes (trust,
+efficacy, privacy concern, literacy) and levels (quality, security, skill) on [0, 1],
+utilities in the random-utility units of the participation choice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NONE, UNREPORTED, QUEUED = 0, 1, 2
+ONLINE, HOTLINE, OFFLINE, FOUND = 0, 1, 2, 3
+
+
+# ----------------------------------------------------------------------------------------- issues
+def issue_arrivals(status: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Residents who get a new issue this week.
+
+    A resident with no open issue gets one with probability ``rate`` (issues/resident/week),
+    so each resident has at most one open issue. Source: model.md process 1.
+    """
+    return (status == NONE) & (u < rate)
+
+
+def issue_categories(mix: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Category of each new issue by inverse transform of its row of category shares.
+
+    ``mix`` is (m, categories), each row summing to 1; ``u`` is uniform on [0, 1). Returns the
+    index of the first category whose cumulative share exceeds ``u``.
+    """
+    cdf = np.cumsum(mix, axis=1)
+    cat = (u[:, None] >= cdf[:, :-1]).sum(axis=1)
+    return cat.astype(np.int8)
+
+
+# ---------------------------------------------------------------------------------- participation
+def channel_costs(
+    *,
+    literacy: np.ndarray,
+    older: np.ndarray,
+    online_cost: float,
+    online_literacy_penalty: float,
+    hotline_cost: float,
+    hotline_literacy_penalty: float,
+    offline_cost: float,
+    offline_older_discount: float,
+) -> np.ndarray:
+    """Each resident's fixed cost of each channel (online, hotline, offline), shape (n, 3).
+
+    The online platform costs more with low digital literacy (the digital divide: CNNIC internet
+    use by age); the hotline a little more; going offline costs less for residents aged 60+, who
+    have more time and live close to the residents' committee (Shanghai turnout by age,
+    docs/validation.md).
+    """
+    out = np.empty((literacy.size, 3), dtype=np.float64)
+    out[:, ONLINE] = online_cost + online_literacy_penalty * (1.0 - literacy)
+    out[:, HOTLINE] = hotline_cost + hotline_literacy_penalty * (1.0 - literacy)
+    out[:, OFFLINE] = offline_cost - offline_older_discount * older
+    return out
+
+
+def best_channel(
+    *,
+    base: np.ndarray,
+    costs: np.ndarray,
+    privacy: np.ndarray,
+    aware: np.ndarray,
+    platform_open: np.ndarray,
+    hotline_open: np.ndarray,
+    platform_quality: np.ndarray,
+    privacy_weight: float,
+    quality_weight: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Utility of the best available channel and which channel it is (0 online, 1 hotline,
+    2 offline; ties go to the lower index).
+
+    A channel's utility is ``base`` minus its cost (:func:`channel_costs`); online also loses
+    ``privacy_weight * privacy`` and gains ``quality_weight * platform_quality`` (Fang 2024, 3.1).
+    Online and hotline need the resident to know the channel (``aware``) and the lever to be on
+    where the resident lives; offline is always possible. Source: Fang (2024) 3.1-3.2.
+    """
+    online = np.where(aware & platform_open,
+                      quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
+    hotline = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
+    offline = -costs[:, OFFLINE]
+    best = np.maximum(np.maximum(online, hotline), offline)
+    channel = np.where(online == best, ONLINE, np.where(hotline == best, HOTLINE, OFFLINE)).astype(np.int8)
+    return base + best, channel
+
+
+def participation_base(
+    *,
+    base: float,
+    issue_motive: float,
+    has_unreported: np.ndarray,
+    efficacy: np.ndarray,
+    trust: np.ndarray,
+    social_share: np.ndarray,
+    efficacy_weight: float,
+    trust_weight: float,
+    social_weight: float,
+) -> np.ndarray:
+    """Channel-independent utility of taking part this week.
+
+    Rises with an unreported issue of one's own, with efficacy and trust (Verba, Schlozman &
+    Brady 1995), and with the share of neighbours who took part recently (social influence,
+    Granovetter 1978).
+    """
+    return (base + issue_motive * has_unreported + efficacy_weight * efficacy + trust_weight * trust
+            + social_weight * social_share)
+
+
+def participation_choice(best: np.ndarray, threshold: np.ndarray, noise: float, u: np.ndarray) -> np.ndarray:
+    """Who takes part this week.
+
+    A resident takes part when the best channel's utility plus a logistic taste shock of scale
+    ``noise`` reaches the resident's own threshold; with ``noise = 0`` this is Granovetter's
+    (1978) deterministic threshold rule. The shock is ``noise * log(u / (1 - u))`` for ``u``
+    uniform on (0, 1), computed in single precision (ample for a taste shock, four times faster).
+    """
+    if noise > 0:
+        u32 = np.clip(u.astype(np.float32), np.float32(1e-7), np.float32(1 - 1e-7))
+        best = best + noise * np.log(u32 / (np.float32(1) - u32)).astype(np.float64)
+    return best >= threshold - 1e-12
+
+
+# ----------------------------------------------------------------------------------------- handling
+def finding_probability(grid_workers: np.ndarray, orientation: np.ndarray, rate: float) -> np.ndarray:
+    """Weekly chance that grid workers find an unreported issue, per community.
+
+    ``1 - exp(-rate * workers_per_1000 * orientation)``: each worker per 1,000 residents adds a
+    finding hazard, realised only as far as the government's service orientation is active.
+    Source: Fang (2024) 3.3, 4.3; urban grid management (网格化管理).
+    """
+    return -np.expm1(-rate * grid_workers * orientation)
+
+
+def target_level(initial: np.ndarray | float, spend: np.ndarray, scale: float) -> np.ndarray:
+    """Level a capacity tends to under sustained spending: ``1 - (1 - initial) exp(-spend/scale)``.
+
+    Spending of ``scale`` CNY/resident/year closes 63% of the gap between the starting level
+    (what the jurisdiction keeps without spending) and 1. Source: diminishing returns to
+    investment; Fang (2024) 4.1.
+    """
+    return 1.0 - (1.0 - np.asarray(initial)) * np.exp(-spend / scale)
+
+
+def relax(level: np.ndarray, target: np.ndarray, lag: float) -> np.ndarray:
+    """One week of first-order adjustment toward ``target`` with time constant ``lag`` weeks
+    (capacities change with a lag: Fang 2024, 3.1, 4.3)."""
+    return level + (target - level) / lag
+
+
+def resolution_probability(queue: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Chance that a queued case in a (community, category) cell is closed this week:
+    ``min(1, capacity / queue)``, so expected closures never exceed capacity."""
+    return np.divide(capacity, queue, out=np.ones_like(capacity, dtype=np.float64), where=queue > 0).clip(0, 1)
+
+
+def silo_factor(silo_level: float, data_sharing: np.ndarray, relief: np.ndarray, penalty: float) -> np.ndarray:
+    """Multiplier on the closing chance of a cross-department case, per community.
+
+    ``1 - penalty * silo``, where the effective silo is the starting silo level reduced by data
+    sharing and by joint handling under co-governance. Source: Fang (2024) 3.2.
+    """
+    silo = silo_level * (1.0 - data_sharing) * (1.0 - relief)
+    return 1.0 - penalty * silo
+
+
+def attribute_sector(share: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Which sector closed each case: the first whose cumulative capacity share exceeds ``v``.
+
+    ``share`` is (m, sectors) with rows summing to 1, ``v`` uniform on [0, 1).
+    """
+    cdf = np.cumsum(share, axis=1)
+    return np.minimum((v[:, None] >= cdf).sum(axis=1), share.shape[1] - 1).astype(np.int8)
+
+
+def satisfaction_score(resolved: np.ndarray, wait: np.ndarray, patience: float, *, late: float,
+                       failed: float) -> np.ndarray:
+    """Satisfaction of a reporter whose case closed: 1 when resolved within ``patience`` weeks,
+    ``late`` when resolved later, ``failed`` when it was not resolved (ratings like Beijing
+    12345's, where a clear answer without a solution still satisfies some callers)."""
+    return np.where(resolved, np.where(wait <= patience, 1.0, late), failed)
+
+
+# ----------------------------------------------------------------------------------------- feedback
+def toward(x: np.ndarray, target: float | np.ndarray, rate: np.ndarray | float) -> np.ndarray:
+    """Move ``x`` a share ``rate`` of the way to ``target`` (stays inside [0, 1] when all are)."""
+    return x + rate * (target - x)
+
+
+def outcome_feedback(trust: np.ndarray, efficacy: np.ndarray, resolved: np.ndarray, failed: np.ndarray,
+                     waiting: np.ndarray, *, trust_gain: float, efficacy_gain: float, trust_loss: float,
+                     efficacy_loss: float, wait_loss: float) -> tuple[np.ndarray, np.ndarray]:
+    """A reporter's own outcome: a resolved case raises trust and efficacy a share of the way to
+    1; a failed case lowers them; each week waiting beyond patience erodes trust. Masks are
+    boolean per resident. Source: model.md process 5; Chen, Pan & Xu (2016) on responsiveness."""
+    t = trust.copy()
+    e = efficacy.copy()
+    t[resolved] = toward(t[resolved], 1.0, trust_gain)
+    e[resolved] = toward(e[resolved], 1.0, efficacy_gain)
+    t[failed] = toward(t[failed], 0.0, trust_loss)
+    e[failed] = toward(e[failed], 0.0, efficacy_loss)
+    t[waiting] = toward(t[waiting], 0.0, wait_loss)
+    return t, e
+
+
+def vicarious_feedback(x: np.ndarray, good_share: np.ndarray, bad_share: np.ndarray,
+                       weight: np.ndarray) -> np.ndarray:
+    """Learning from neighbours' visible outcomes: move toward 1 by ``weight * good_share`` and
+    toward 0 by ``weight * bad_share``, where the shares are of one's neighbours whose cases were
+    resolved or failed this week and ``weight`` is the vicarious weight times transparency.
+    Source: Fang (2024) 2.2 (open government builds trust)."""
+    up = np.clip(weight * good_share, 0, 1)
+    down = np.clip(weight * bad_share, 0, 1)
+    return x + up * (1.0 - x) - down * x
+
+
+def bounded_confidence(opinion: np.ndarray, a: np.ndarray, b: np.ndarray, epsilon: float, mu: float) -> np.ndarray:
+    """Deffuant, Neau, Amblard & Weisbuch (2000): pairs (a[i], b[i]) whose opinions differ by less
+    than ``epsilon`` move toward each other by ``mu`` times the difference. The pairs must be
+    disjoint, so the simultaneous update equals any sequential order."""
+    out = opinion.copy()
+    oa, ob = opinion[a], opinion[b]
+    close = np.abs(oa - ob) < epsilon
+    d = mu * (ob - oa) * close
+    out[a] = oa + d
+    out[b] = ob - d
+    return out
+
+
+def disjoint_pairs(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the sampled ties to keep so that no resident is in two pairs: a tie is kept when
+    it is the first sampled tie of both its ends (sampling order breaks ties)."""
+    m = u.size
+    first = np.full(n, m, dtype=np.int64)
+    order = np.arange(m, dtype=np.int64)
+    np.minimum.at(first, u, order)
+    np.minimum.at(first, v, order)
+    return np.flatnonzero((first[u] == order) & (first[v] == order))
+
+
+# ----------------------------------------------------------------------------------------- awareness
+def awareness_transition(aware: np.ndarray, aware_neighbours: np.ndarray, recently_active: np.ndarray,
+                         p_campaign: np.ndarray, *, threshold: int, word_of_mouth: float, forgetting: float,
+                         u: np.ndarray) -> np.ndarray:
+    """Who knows the participation channels after this week.
+
+    An unaware resident learns through a campaign (chance ``p_campaign``) or by word of mouth,
+    which needs at least ``threshold`` aware neighbours (complex contagion, Centola & Macy 2007)
+    and then succeeds with chance ``word_of_mouth``. An aware resident who has not taken part
+    recently forgets with chance ``forgetting``. One uniform draw per resident decides.
+    """
+    wom = np.where(aware_neighbours >= threshold, word_of_mouth, 0.0)
+    p_learn = 1.0 - (1.0 - p_campaign) * (1.0 - wom)
+    learn = ~aware & (u < p_learn)
+    forget = aware & ~recently_active & (u < forgetting)
+    return (aware | learn) & ~forget
+
+
+# --------------------------------------------------------------------------------------- volunteering
+def public_goods_payoffs(cooperate: np.ndarray, degree: np.ndarray, neighbour_sum, synergy: np.ndarray,
+                         per_individual: bool) -> np.ndarray:
+    """Payoffs of the neighbourhood public goods game of Santos, Santos & Pacheco (2008).
+
+    Every resident centres one game with its neighbours (group size degree + 1) and plays in the
+    games centred on each neighbour. A cooperator gives 1 to each game it plays (cost per game)
+    or 1 in total split over its games (cost per individual); each game's pot is multiplied by
+    the centre's ``synergy`` r and shared equally. ``neighbour_sum(x)`` sums x over neighbours.
+    """
+    coop = cooperate.astype(np.float64)
+    groups = degree + 1.0
+    contribution = coop / groups if per_individual else coop
+    pot = synergy * (contribution + neighbour_sum(contribution))
+    share = pot / groups
+    cost = coop if per_individual else coop * groups
+    return share + neighbour_sum(share) - cost
+
+
+def imitation(cooperate: np.ndarray, payoff: np.ndarray, model_of: np.ndarray, max_gap: np.ndarray,
+              v: np.ndarray) -> np.ndarray:
+    """Synchronous imitation (Santos et al. 2008): each resident x looks at one random neighbour
+    y (``model_of``, -1 for none) and copies y's strategy with chance (P_y - P_x) / M when
+    P_y > P_x, where M (``max_gap``) bounds the payoff difference."""
+    has = model_of >= 0
+    y = np.where(has, model_of, 0)
+    gap = np.where(has, payoff[y] - payoff, 0.0)
+    switch = has & (gap > 0) & (v < gap / max_gap)
+    return np.where(switch, cooperate[y], cooperate)
+
+
+def random_neighbour(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """One uniformly chosen neighbour per resident (-1 for residents with no ties)."""
+    deg = np.diff(indptr)
+    pick = indptr[:-1] + np.minimum((u * deg).astype(np.int64), np.maximum(deg - 1, 0))
+    return np.where(deg > 0, indices[np.minimum(pick, indices.size - 1)] if indices.size else -1, -1)
+
+
+# ----------------------------------------------------------------------------------------- data risk
+def breach_probability(record_share: np.ndarray, security: np.ndarray, data_sharing: np.ndarray,
+                       outsourced: np.ndarray, *, hazard: float, sharing_records: float, enterprise_share: float,
+                       enterprise_security: float) -> np.ndarray:
+    """Weekly chance of a breach of a community's residents' data.
+
+    Hazard ``hazard * record_share * [(1 - security)(1 + sharing_records * data_sharing)
+    + outsourced * enterprise_share * (1 - enterprise_security)]``: it grows with the share of
+    residents whose data is stored and with the copies that sharing and outsourcing make, and
+    falls with security. Source: Fang (2024) 3.1.
+    """
+    h = hazard * record_share * ((1.0 - security) * (1.0 + sharing_records * data_sharing)
+                                 + outsourced * enterprise_share * (1.0 - enterprise_security))
+    return -np.expm1(-h)
+
+
+# ---------------------------------------------------------------------------------------- decisions
+def reallocate(alloc: np.ndarray, observed: np.ndarray, estimate: np.ndarray | None, data_driven: np.ndarray,
+               evaluation: np.ndarray, *, adjustment: float) -> np.ndarray:
+    """Re-allocate effort across (community, category) cells; ``alloc`` sums to 1.
+
+    Communities decided by habit keep their allocation, unless third parties evaluate there, in
+    which case it moves toward the evaluated need. Data-driven communities move a share
+    ``adjustment`` of the way toward the observed (recorded) demand, blended with the evaluated
+    need by the evaluation weight (``evaluation``, per community, 0 without evaluation).
+    Observed demand inherits the bias of who reports (Jiang, Meng & Zhang 2019); evaluation of
+    true need corrects it (Fang 2024, 2.1 and 4.2).
+    """
+    total_obs = observed.sum()
+    obs_share = observed / total_obs if total_obs > 0 else alloc
+    est_share = alloc if estimate is None or estimate.sum() <= 0 else estimate / estimate.sum()
+    lam = evaluation[:, None]
+    target = np.where(data_driven[:, None], (1 - lam) * obs_share + lam * est_share,
+                      (1 - lam) * alloc + lam * est_share)
+    moves = data_driven | (evaluation > 0)
+    new = np.where(moves[:, None], (1 - adjustment) * alloc + adjustment * target, alloc)
+    fixed_mass = alloc[~moves].sum()
+    free = new[moves].sum()
+    if free > 0:
+        new[moves] *= (1.0 - fixed_mass) / free
+    return new / new.sum()
+
+
+def responsiveness_rows(alloc: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """:func:`responsiveness` within each row (community): effort across that community's
+    categories against its own need; NaN for a community with no open issue."""
+    a_tot = alloc.sum(axis=1, keepdims=True)
+    n_tot = need.sum(axis=1, keepdims=True)
+    a = np.divide(alloc, a_tot, out=np.zeros_like(alloc), where=a_tot > 0)
+    nd = np.divide(need, n_tot, out=np.zeros_like(need, dtype=np.float64), where=n_tot > 0)
+    return np.where(n_tot[:, 0] > 0, 1.0 - 0.5 * np.abs(a - nd).sum(axis=1), np.nan)
+
+
+def responsiveness(alloc: np.ndarray, need: np.ndarray) -> float:
+    """How well effort matches true need: ``1 - (1/2) sum |alloc - need share|`` (one minus the
+    total variation distance), 1 for a perfect match. Source: model.md process 4."""
+    a = alloc / alloc.sum() if alloc.sum() > 0 else alloc
+    total = need.sum()
+    if total <= 0:
+        return float("nan")
+    return float(1.0 - 0.5 * np.abs(a - need / total).sum())
