@@ -200,6 +200,12 @@ class Government(Institution):
         """Caseworker capacity per (community, category) cell, cases/week."""
         return self.staff * self.allocation * self.productivity()[:, None]
 
+    def grid_capacity(self) -> np.ndarray:
+        """Cases per week that grid workers settle on the spot, per community."""
+        m = self.model
+        workers = m.effective["grid_workers"] * m.network.community_sizes / 1000.0
+        return workers * m.scenario.government.grid_cases_per_worker
+
     def finding_probability(self) -> np.ndarray:
         """Weekly chance that an unreported issue is found, per community."""
         eff = self.model.effective

@@ -74,6 +74,7 @@ class CoGovModel(mesa.Model):
         self.residents, self.rate_multiplier = draw_residents(
             scenario, self.network.community, self.n_communities, self.streams["population"])
         self.n = self.residents.n
+        self._burning_in = False
         self._setup_institutions()
         self._setup_levers()
         self.government = Government(self)
@@ -99,6 +100,8 @@ class CoGovModel(mesa.Model):
         self._cum_resolved_c = np.zeros(self.n_communities)
         g = scenario.government
         self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
+        self._recent = np.zeros(self.n, dtype=bool)
+        self.burn_in(scenario.run.burn_in)
 
     # ------------------------------------------------------------------------------------- setup
     def _setup_institutions(self) -> None:
@@ -171,7 +174,7 @@ class CoGovModel(mesa.Model):
         eff = {}
         for name, value in self._levers.items():
             v = value * f if name in FUNDED else value.copy()
-            if name in self.scenario.run.inert_levers:
+            if name in self.scenario.run.inert_levers and not self._burning_in:
                 v = np.full_like(v, NEUTRAL.get(name, 0.0))
             eff[name] = v
         return eff
@@ -179,7 +182,30 @@ class CoGovModel(mesa.Model):
     # ------------------------------------------------------------------------------------- step
     def step(self) -> None:
         """One week."""
-        t = self.steps
+        self.week(self.steps, record=True)
+
+    def burn_in(self, weeks: int) -> None:
+        """Simulate ``weeks`` unrecorded weeks before week 1 under the status-quo levers (the
+        defaults of ``[levers]``), so that every scenario starts from the same near-steady state
+        of queues, participation and attitudes, and its own levers act from week 1 (``run.burn_in``)."""
+        from cogov_sim.scenario import Levers
+
+        own = {name: value.copy() for name, value in self._levers.items()}
+        self._burning_in = True
+        status_quo = Levers()
+        for name in LEVER_NAMES:
+            self._levers[name][:] = lever_code(name, getattr(status_quo, name))
+        self.effective = self._effective_levers()
+        for t in range(1 - weeks, 1):
+            self.week(t, record=False)
+        for name, value in own.items():
+            self._levers[name][:] = value
+        self._burning_in = False
+        self.effective = self._effective_levers()
+        self.government.cumulative_spend_by_community = np.zeros(self.n_communities)
+
+    def week(self, t: int, *, record: bool) -> None:
+        """The phases of week ``t`` (weeks before 1 are burn-in weeks)."""
         self.apply_schedule(t)
         self.government.fund()
         self.effective = self._effective_levers()
@@ -196,7 +222,8 @@ class CoGovModel(mesa.Model):
         self.suffer_data_risk()
         if t % self.scenario.decision.interval == 0:
             self.government.decide()
-        self.measure(t)
+        if record:
+            self.measure(t)
 
     def run(self, steps: int | None = None, progress=None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon); ``progress(t)`` is called each week."""
@@ -214,7 +241,7 @@ class CoGovModel(mesa.Model):
             for name, value in iv.levers.items():
                 self._levers[name][comms] = lever_code(name, value)
             changed = True
-        if changed or t == 1:
+        if changed:
             self.effective = self._effective_levers()
         self.budget_cut[:] = 0.0
         self.surge[:] = 0.0
@@ -342,8 +369,8 @@ class CoGovModel(mesa.Model):
         vol = np.bincount(r.community, weights=r.cooperator, minlength=k) * s.volunteering.cases_per_volunteer
         share = safe_ratio(queue, queue.sum(axis=1, keepdims=True))
         share = np.nan_to_num(share)
-        cap = np.stack([self.government.capacity(), ent[:, None] * share, org[:, None] * share,
-                        vol[:, None] * share], axis=-1)
+        gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
+        cap = np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
         self._week["queued"] = queued
         self._week["cell"] = cell
         return queue, cap

@@ -136,6 +136,9 @@ class RunSettings:
                    en="Weeks to run", zh="运行周数")
     seed: int = p(20240514, "-", "Root seed; every random stream is spawned from it.",
                   "modelling choice (the paper's publication date)", 0, 2**63 - 1)
+    burn_in: int = p(26, "weeks", "Weeks simulated before week 1, unrecorded, under the status-quo levers, so that "
+                     "queues, participation and attitudes start near their steady state.",
+                     "modelling choice: common ABM practice (a spin-up period)", 0, 5200)
     inert_levers: tuple[str, ...] = p([], "-", "Levers whose cost is paid but whose effect is switched off "
                                       "(to show that a lever acts only through its mechanism).",
                                       "testing aid", choices=LEVER_NAMES)
@@ -325,6 +328,9 @@ class Government:
                                  "Fang (2024) 3.3: paper-based document management", 0.0, 1.0)
     patience_weeks: float = p(2.0, "weeks", "A case resolved within this wait satisfies its reporter.",
                               "Beijing 12345: requests answered within days", 0.0, 100.0)
+    grid_cases_per_worker: float = p(4.0, "cases/worker/week", "Minor cases a grid worker settles on the spot "
+                                     "each week.", "grid management practice: grid workers resolve small matters "
+                                     "directly (网格员就地解决)", 0.0, 100.0, plausible=(0.5, 4.0))
     satisfaction_late: float = p(0.6, "0-1", "Satisfaction of a reporter whose case was resolved after patience.",
                                  CALIB, 0.0, 1.0)
     satisfaction_failed: float = p(0.2, "0-1", "Satisfaction of a reporter whose case failed (a clear answer "

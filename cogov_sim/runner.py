@@ -1,0 +1,221 @@
+"""Running one scenario and writing its results.
+
+A run writes into a fresh folder: ``manifest.json`` (everything needed to rebuild the run),
+``timeseries.parquet`` (one row per step), ``communities.parquet`` (one row per community per
+step) and ``figures/dashboard.png``. Files are first written to a temporary sibling folder
+that is renamed into place at the end, so a failed run leaves nothing behind and never
+overwrites an earlier one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.model import CoGovModel
+from cogov_sim.scenario import Scenario
+
+PACKAGES = ("cogov_sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "matplotlib")
+
+
+@dataclass
+class RunResult:
+    """What one run produced: the two tables, the manifest, and where they were written."""
+
+    timeseries: pd.DataFrame
+    communities: pd.DataFrame
+    manifest: dict[str, Any]
+    out_dir: Path | None
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The commit of the source tree the package runs from, when it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if res.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", str(here)], cwd=here, capture_output=True,
+                           text=True, timeout=5).stdout.strip()
+    return res.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def simulate(scenario: Scenario, *, progress: bool = False) -> tuple[CoGovModel, float]:
+    """Build and run the model; return it and the model time in seconds (construction excluded)."""
+    model = CoGovModel(scenario)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=scenario.run.steps, unit="week", desc=scenario.name, file=sys.stderr, leave=False)
+    t0 = time.perf_counter()
+    model.run(progress=(lambda t: bar.update(1)) if bar is not None else None)
+    elapsed = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+    return model, elapsed
+
+
+def tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The model's outcomes as DataFrames: overall per step, and per community per step."""
+    ts = pd.DataFrame(model.timeseries())
+    cs = pd.DataFrame(model.community_timeseries())
+    sizes = model.network.community_sizes
+    cs.insert(2, "residents", sizes[cs["community"].to_numpy()].astype(np.int64))
+    return ts, cs
+
+
+def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, model_time: float,
+                   argv: list[str] | None = None) -> dict[str, Any]:
+    """Everything needed to rebuild the run: resolved scenario, seeds, versions, commit, timing."""
+    s = model.scenario
+    streams = model.streams.describe()
+    streams["stream_states"] = {name: seeds for name, seeds in sorted(model.streams.seeds.items())}
+    net = model.network
+    return {
+        "scenario_name": s.name,
+        "scenario": s.to_dict(),
+        "root_seed": s.run.seed,
+        "seeds": streams,
+        "network": {"kind": s.network.kind, "residents": net.n, "ties": int(net.edges.shape[0]),
+                    "mean_degree": float(net.degree.mean()), "communities": net.n_communities,
+                    "community_sizes": net.community_sizes.tolist()},
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started": started.isoformat(timespec="seconds"),
+        "wall_time_s": round(wall, 3),
+        "model_time_s": round(model_time, 3),
+        "command": argv,
+        "rebuild": f"cogov run <scenario.toml from this manifest> --seed {s.run.seed}",
+    }
+
+
+def new_run_dir(root: Path, scenario: Scenario, started: _dt.datetime) -> Path:
+    """``root/<scenario>/<UTC time>-s<seed>``, with a suffix if that already exists."""
+    base = root / scenario.name / f"{started:%Y%m%dT%H%M%SZ}-s{scenario.run.seed}"
+    out, i = base, 1
+    while out.exists():
+        i += 1
+        out = base.with_name(f"{base.name}-{i}")
+    return out
+
+
+def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, figures: bool = True) -> RunResult:
+    """Write the run's files into ``out_dir`` (which must not exist or be empty), atomically."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
+                              "overwritten)", source=str(out_dir), key="--out")
+    ts, cs = tables(model)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        ts.to_parquet(tmp / "timeseries.parquet", index=False)
+        cs.to_parquet(tmp / "communities.parquet", index=False)
+        (tmp / "scenario.toml").write_text(scenario_toml(model.scenario), encoding="utf-8")
+        if figures:
+            from cogov_sim.plots import dashboard
+
+            (tmp / "figures").mkdir()
+            dashboard(ts, title=model.scenario.name).savefig(tmp / "figures" / "dashboard.png", dpi=120)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=_plain),
+                                           encoding="utf-8")
+        if out_dir.exists():
+            out_dir.rmdir()
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(ts, cs, manifest, out_dir)
+
+
+def run_scenario(scenario: Scenario, *, out_dir: Path | None = None, results_root: Path = Path("results"),
+                 progress: bool = False, figures: bool = True, argv: list[str] | None = None) -> RunResult:
+    """Run one scenario and write its results (to ``out_dir``, or a new folder under ``results_root``)."""
+    started = _dt.datetime.now(_dt.timezone.utc)
+    t0 = time.perf_counter()
+    if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
+        raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
+                              "overwritten)", source=str(out_dir), key="--out")
+    model, model_time = simulate(scenario, progress=progress)
+    manifest = build_manifest(model, started=started, wall=time.perf_counter() - t0, model_time=model_time,
+                              argv=argv)
+    target = out_dir if out_dir is not None else new_run_dir(results_root, scenario, started)
+    return write_run(model, target, manifest, figures=figures)
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as a TOML file that `cogov run` accepts as it is."""
+    d = scenario.to_dict()
+    lines = [f"# Fully resolved scenario '{scenario.name}', written by cogov_sim.", ""]
+    for section, body in d.items():
+        if section in ("interventions", "shocks"):
+            continue
+        lines.append(f"[{section}]")
+        for key, value in body.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    for iv in d["interventions"]:
+        lines.append("[[interventions]]")
+        lines.append(f"step = {iv['step']}")
+        lines.append(f"communities = {_toml_value(iv['communities'])}")
+        lines.append(f"label = {_toml_value(iv['label'])}")
+        lines.append("set = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in iv["set"].items()) + " }")
+        lines.append("")
+    for sh in d["shocks"]:
+        lines.append("[[shocks]]")
+        for key, value in sh.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def _plain(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    return dict(o) if hasattr(o, "items") else str(o)

@@ -1,0 +1,181 @@
+"""The whole model: determinism, common random numbers, invariants, levers, schedule, scenarios."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cogov_sim.model import CoGovModel
+from cogov_sim.rules import NONE
+from cogov_sim.scenario import COGOVERNANCE_MODES, LEVER_NAMES, load_scenario
+
+from .conftest import SCENARIOS, small
+
+COST_COLUMNS = {"spend", "cumulative_spend", "cost_per_resolution", "funding_ratio"}
+
+
+def run(s):
+    m = CoGovModel(s)
+    m.run()
+    return m
+
+
+def same(a: dict, b: dict, skip=()) -> bool:
+    return all(np.array_equal(a[k], b[k], equal_nan=True) for k in a if k not in skip)
+
+
+def test_same_seed_same_tables_and_other_seed_differs():
+    a, b = run(small()), run(small())
+    assert same(a.timeseries(), b.timeseries()) and same(a.community_timeseries(), b.community_timeseries())
+    c = run(small(**{"run.seed": 7}))
+    assert not same(a.timeseries(), c.timeseries())
+
+
+def test_levers_leave_network_and_population_unchanged():
+    a = CoGovModel(small(**{"run.burn_in": 0}))
+    b = CoGovModel(small(**{"run.burn_in": 0, "levers.online_platform": True, "levers.grid_workers": 3.0,
+                            "levers.cogovernance_mode": "collaborative"}))
+    assert np.array_equal(a.network.edges, b.network.edges)
+    for name in ("community", "age_group", "literacy", "trust", "efficacy", "privacy", "threshold", "member_of"):
+        assert np.array_equal(getattr(a.residents, name), getattr(b.residents, name)), name
+
+
+def test_burn_in_is_common_to_all_scenarios():
+    a = CoGovModel(small())
+    b = CoGovModel(small(**{"levers.online_platform": True, "levers.digital_investment": 50.0}))
+    assert np.array_equal(a.residents.trust, b.residents.trust)
+    assert np.array_equal(a.residents.status, b.residents.status)
+
+
+LEVER_ON = {
+    "online_platform": True, "hotline": True, "transparency": 0.9, "digital_investment": 60.0,
+    "security_investment": 30.0, "training": 40.0, "active_service": 1.0, "grid_workers": 3.0,
+    "data_sharing": 1.0, "awareness_campaign": 1.0, "cogovernance_mode": "collaborative",
+    "decision_mode": "data_driven", "third_party_evaluation": True, "partnerships": True,
+}
+LEVER_OFF = {"online_platform": False, "hotline": False, "transparency": 0.0, "digital_investment": 0.0,
+             "security_investment": 0.0, "training": 0.0, "active_service": 0.0, "grid_workers": 0.0,
+             "data_sharing": 0.0, "awareness_campaign": 0.0, "cogovernance_mode": "government_led",
+             "decision_mode": "habit", "third_party_evaluation": False, "partnerships": False}
+
+
+@pytest.mark.parametrize("lever", LEVER_NAMES)
+def test_each_lever_acts_only_through_its_mechanism(lever):
+    """With its effect switched off, a lever leaves every outcome but the money as without it;
+    with its effect on, it changes outcomes."""
+    common = {"government.budget": 5000.0, "run.steps": 40, "levers.online_platform": True,
+              "levers.decision_mode": "data_driven" if lever == "third_party_evaluation" else "habit",
+              "data.breach_hazard": 0.05}
+    off = small(**{**common, f"levers.{lever}": LEVER_OFF[lever]})
+    inert = small(**{**common, f"levers.{lever}": LEVER_ON[lever], "run.inert_levers": [lever]})
+    on = small(**{**common, f"levers.{lever}": LEVER_ON[lever]})
+    a, b, c = run(off).timeseries(), run(inert).timeseries(), run(on).timeseries()
+    assert same(a, b, skip=COST_COLUMNS)
+    assert not same(a, c, skip=COST_COLUMNS)
+
+
+scenario_values = st.fixed_dictionaries({
+    "population.residents": st.integers(60, 500),
+    "space.communities": st.integers(1, 8),
+    "run.steps": st.integers(1, 25),
+    "run.burn_in": st.integers(0, 6),
+    "run.seed": st.integers(0, 2**32),
+    "network.kind": st.sampled_from(["sbm", "watts_strogatz", "barabasi_albert"]),
+    "issues.rate": st.floats(0.0, 0.3),
+    "levers.online_platform": st.booleans(),
+    "levers.transparency": st.floats(0, 1),
+    "levers.grid_workers": st.floats(0, 5),
+    "levers.data_sharing": st.floats(0, 1),
+    "levers.cogovernance_mode": st.sampled_from(COGOVERNANCE_MODES),
+    "levers.decision_mode": st.sampled_from(["habit", "data_driven"]),
+    "levers.third_party_evaluation": st.booleans(),
+    "government.budget": st.floats(0, 400),
+    "data.breach_hazard": st.floats(0, 1),
+    "participation.noise": st.floats(0, 2),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_values)
+def test_invariants_on_random_valid_scenarios(values):
+    m = CoGovModel(small(**values))
+    open0 = int((m.residents.status != NONE).sum())
+    m.run()
+    ts = m.timeseries()
+    r = m.residents
+    for name in ("participation_rate", "mean_trust", "awareness", "volunteer_rate", "privacy_concern",
+                 "mean_efficacy", "data_subjects", "funding_ratio", "platform_quality", "security_level"):
+        v = ts[name][~np.isnan(ts[name])]
+        assert ((v >= -1e-12) & (v <= 1 + 1e-12)).all(), name
+    for arr in (r.trust, r.efficacy, r.privacy, r.literacy):
+        assert ((arr >= 0) & (arr <= 1)).all()
+    # issues are conserved: raised = resolved + failed + given up + change in open issues
+    raised = ts["issues_raised"].sum()
+    closed = ts["issues_resolved"].sum() + ts["issues_failed"].sum() + ts["issues_given_up"].sum()
+    assert open0 + raised - closed == ts["open_issues"][-1] == int((r.status != NONE).sum())
+    # money: never more than the week's budget, never negative
+    cs = m.community_timeseries()
+    budget = values["government.budget"] * m.network.community_sizes / 52.0
+    spend = cs["spend"].reshape(-1, m.n_communities)
+    assert (spend >= 0).all() and (spend <= budget[None, :] * (1 + 1e-9) + 1e-9).all()
+    # per-community tables add up to the overall one
+    assert np.allclose(cs["issues_resolved"].reshape(-1, m.n_communities).sum(axis=1), ts["issues_resolved"])
+
+
+def test_interventions_apply_from_their_step_to_their_communities(tmp_path):
+    p = tmp_path / "pilot.toml"
+    p.write_text("[population]\nresidents = 600\n[space]\ncommunities = 6\n[run]\nsteps = 20\nburn_in = 2\n"
+                 "[[interventions]]\nstep = 10\ncommunities = [1, 3]\nset = { grid_workers = 4.0, online_platform = true }\n",
+                 encoding="utf-8")
+    m = CoGovModel(load_scenario(p))
+    for _ in range(9):
+        m.step()
+    assert (m.levers["grid_workers"] == 0.5).all() and not m.levers["online_platform"].any()
+    m.step()
+    assert m.levers["grid_workers"].tolist() == [0.5, 4.0, 0.5, 4.0, 0.5, 0.5]
+    assert m.levers["online_platform"].tolist() == [0, 1, 0, 1, 0, 0]
+    m.run(10)
+    online = m.community_timeseries()["participation_online"].reshape(-1, 6)
+    assert (online[:9] == 0).all() and online[-1, [1, 3]].min() > 0 and (online[-1, [0, 2, 4, 5]] == 0).all()
+
+
+def test_shocks():
+    s = small()
+    from dataclasses import replace
+
+    from cogov_sim.scenario import Shock
+
+    s = replace(s, shocks=(Shock("data_breach", 5, communities=(0,)), Shock("budget_cut", 3, duration=4, magnitude=1.0),
+                           Shock("issue_surge", 10, duration=2, magnitude=3.0, category="environment")))
+    m = run(s)
+    ts, cs = m.timeseries(), m.community_timeseries()
+    assert cs["breaches"].reshape(-1, 6)[4, 0] == 1
+    assert (ts["spend"][2:6] == 0).all() and ts["spend"][6] > 0
+    assert ts["issues_raised"][9:11].mean() > 2 * ts["issues_raised"][:9].mean()
+
+
+def test_resident_view():
+    m = run(small(**{"run.steps": 5}))
+    v = m.resident(3)
+    assert v.index == 3 and v.age_group in ("young", "middle", "older") and 0 <= v.trust <= 1
+    with pytest.raises(IndexError):
+        m.resident(10**6)
+
+
+def test_model_is_freed_after_use():
+    import gc
+    import weakref
+
+    m = CoGovModel(small(**{"run.steps": 2}))
+    m.run()
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_scenario_runs(path):
+    s = load_scenario(path, {"population.residents": 1500, "run.steps": 8, "run.burn_in": 4})
+    m = run(s)
+    assert len(m.timeseries()["step"]) == 8

@@ -1,0 +1,177 @@
+"""Each rule on small hand-checked cases."""
+
+import numpy as np
+import pytest
+
+from cogov_sim import rules
+from cogov_sim.rules import HOTLINE, OFFLINE, ONLINE
+
+
+def test_issue_arrivals_only_for_residents_without_an_issue():
+    status = np.array([0, 0, 1, 2, 0])
+    u = np.array([0.01, 0.5, 0.0, 0.0, 0.019])
+    assert rules.issue_arrivals(status, np.full(5, 0.02), u).tolist() == [True, False, False, False, True]
+
+
+@pytest.mark.parametrize("u,expected", [(0.0, 0), (0.099, 0), (0.1, 1), (0.59, 1), (0.6, 2), (0.99, 3)])
+def test_issue_categories_inverse_transform(u, expected):
+    mix = np.array([[0.1, 0.5, 0.3, 0.1]])
+    assert rules.issue_categories(mix, np.array([u]))[0] == expected
+
+
+def test_channel_costs_and_best_channel():
+    costs = rules.channel_costs(literacy=np.array([1.0, 0.0]), older=np.array([False, True]), online_cost=0.3,
+                                online_literacy_penalty=1.6, hotline_cost=0.7, hotline_literacy_penalty=0.3,
+                                offline_cost=1.0, offline_older_discount=0.5)
+    np.testing.assert_allclose(costs, [[0.3, 0.7, 1.0], [1.9, 1.0, 0.5]])
+    best, ch = rules.best_channel(base=np.zeros(2), costs=costs, privacy=np.array([0.0, 0.0]),
+                                  aware=np.array([True, True]), platform_open=np.array([True, True]),
+                                  hotline_open=np.array([True, True]), platform_quality=np.zeros(2),
+                                  privacy_weight=0.8, quality_weight=0.5)
+    assert ch.tolist() == [ONLINE, OFFLINE]
+    np.testing.assert_allclose(best, [-0.3, -0.5])
+    # unaware residents can only go offline; privacy concern pushes a literate resident to the hotline
+    _, ch = rules.best_channel(base=np.zeros(2), costs=costs, privacy=np.array([1.0, 0.0]),
+                               aware=np.array([True, False]), platform_open=np.array([True, True]),
+                               hotline_open=np.array([True, True]), platform_quality=np.zeros(2),
+                               privacy_weight=0.8, quality_weight=0.5)
+    assert ch.tolist() == [HOTLINE, OFFLINE]
+
+
+def test_participation_choice_is_granovetter_without_noise():
+    best = np.array([0.2, 0.2, 0.2])
+    thr = np.array([0.1, 0.2, 0.3])
+    assert rules.participation_choice(best, thr, 0.0, np.full(3, 0.5)).tolist() == [True, True, False]
+
+
+def test_participation_choice_logistic_noise():
+    # with noise, P(take part) = logistic((best - threshold) / noise): u above 1 - p takes part
+    best, thr, noise = np.array([0.0]), np.array([0.0]), 1.0
+    assert rules.participation_choice(best, thr, noise, np.array([0.51]))[0]
+    assert not rules.participation_choice(best, thr, noise, np.array([0.49]))[0]
+    p = 1 / (1 + np.exp(-1.0))  # best - threshold = 1
+    u = np.array([1 - p - 0.01, 1 - p + 0.01])
+    assert rules.participation_choice(np.full(2, 1.0), np.zeros(2), 1.0, u).tolist() == [False, True]
+
+
+def test_finding_probability():
+    p = rules.finding_probability(np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.5]), 0.15)
+    np.testing.assert_allclose(p, [0.0, 1 - np.exp(-0.15), 1 - np.exp(-0.15)])
+
+
+def test_target_level_and_relax():
+    assert rules.target_level(0.2, np.array([0.0]), 10.0)[0] == pytest.approx(0.2)
+    assert rules.target_level(0.0, np.array([10.0]), 10.0)[0] == pytest.approx(1 - np.exp(-1))
+    assert rules.relax(np.array([0.0]), np.array([1.0]), 4.0)[0] == pytest.approx(0.25)
+
+
+def test_resolution_probability_never_exceeds_capacity():
+    q = np.array([[10.0, 0.0], [4.0, 2.0]])
+    cap = np.array([[5.0, 3.0], [8.0, 1.0]])
+    np.testing.assert_allclose(rules.resolution_probability(q, cap), [[0.5, 1.0], [1.0, 0.5]])
+
+
+def test_silo_factor():
+    f = rules.silo_factor(0.7, np.array([0.0, 1.0, 0.5]), np.array([0.0, 0.0, 0.3]), 0.8)
+    np.testing.assert_allclose(f, [1 - 0.8 * 0.7, 1.0, 1 - 0.8 * 0.7 * 0.5 * 0.7])
+
+
+def test_attribute_sector():
+    share = np.array([[0.5, 0.25, 0.25, 0.0]] * 3)
+    assert rules.attribute_sector(share, np.array([0.1, 0.6, 0.8])).tolist() == [0, 1, 2]
+
+
+def test_satisfaction_score():
+    s = rules.satisfaction_score(np.array([True, True, False]), np.array([1, 5, 3]), 2, late=0.6, failed=0.2)
+    np.testing.assert_allclose(s, [1.0, 0.6, 0.2])
+
+
+def test_outcome_feedback():
+    t, e = rules.outcome_feedback(np.array([0.5, 0.5, 0.5]), np.array([0.4, 0.4, 0.4]),
+                                  np.array([True, False, False]), np.array([False, True, False]),
+                                  np.array([False, False, True]), trust_gain=0.1, efficacy_gain=0.2,
+                                  trust_loss=0.2, efficacy_loss=0.5, wait_loss=0.1)
+    np.testing.assert_allclose(t, [0.55, 0.4, 0.45])
+    np.testing.assert_allclose(e, [0.52, 0.2, 0.4])
+
+
+def test_vicarious_feedback():
+    x = rules.vicarious_feedback(np.array([0.5, 0.5]), np.array([1.0, 0.0]), np.array([0.0, 0.5]), np.array([0.2, 0.2]))
+    np.testing.assert_allclose(x, [0.6, 0.45])
+
+
+def test_bounded_confidence_deffuant():
+    op = np.array([0.1, 0.3, 0.6, 0.95])
+    out = rules.bounded_confidence(op, np.array([0, 2]), np.array([1, 3]), epsilon=0.25, mu=0.5)
+    np.testing.assert_allclose(out, [0.2, 0.2, 0.6, 0.95])  # second pair is farther than epsilon
+
+
+def test_disjoint_pairs_keep_first_sampled_tie_of_each_resident():
+    u = np.array([0, 1, 2, 4])
+    v = np.array([1, 2, 3, 5])
+    assert rules.disjoint_pairs(u, v, 6).tolist() == [0, 3]
+
+
+def test_awareness_transition_complex_contagion():
+    aware = np.array([False, False, True, True])
+    nb = np.array([2, 1, 0, 0])
+    recent = np.array([False, False, True, False])
+    out = rules.awareness_transition(aware, nb, recent, np.zeros(4), threshold=2, word_of_mouth=1.0,
+                                     forgetting=0.5, u=np.array([0.3, 0.0, 0.1, 0.1]))
+    assert out.tolist() == [True, False, True, False]
+
+
+def test_public_goods_payoffs_star():
+    # star: centre 0 with leaves 1, 2; only the centre cooperates; r = 3, cost per game
+    import scipy.sparse as sp
+
+    adj = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
+    deg = np.array([2.0, 1.0, 1.0])
+    coop = np.array([True, False, False])
+    pay = rules.public_goods_payoffs(coop, deg, lambda x: adj @ x, np.full(3, 3.0), per_individual=False)
+    # game at 0: pot 3*1 shared by 3 -> 1 each; games at leaves (groups of 2): pot 3*1, 1.5 each
+    np.testing.assert_allclose(pay, [1 + 1.5 + 1.5 - 3, 1 + 1.5, 1 + 1.5])
+    pay = rules.public_goods_payoffs(coop, deg, lambda x: adj @ x, np.full(3, 3.0), per_individual=True)
+    # the centre gives 1/3 to each of its 3 games
+    np.testing.assert_allclose(pay, [1 / 3 + 0.5 + 0.5 - 1, 1 / 3 + 0.5, 1 / 3 + 0.5])
+
+
+def test_imitation():
+    coop = np.array([True, False, False])
+    pay = np.array([1.0, 3.0, 0.0])
+    out = rules.imitation(coop, pay, np.array([1, 0, -1]), np.full(3, 4.0), np.array([0.4, 0.0, 0.0]))
+    assert out.tolist() == [False, False, False]  # 0 copies 1 (gap 2/4 > 0.4); 1 is better off; 2 has no model
+
+
+def test_random_neighbour():
+    indptr = np.array([0, 2, 2, 3])
+    indices = np.array([1, 2, 0])
+    assert rules.random_neighbour(indptr, indices, np.array([0.0, 0.5, 0.9])).tolist() == [1, -1, 0]
+    assert rules.random_neighbour(indptr, indices, np.array([0.99, 0.5, 0.0])).tolist() == [2, -1, 0]
+
+
+def test_breach_probability_grows_with_data_and_falls_with_security():
+    kw = dict(hazard=0.01, sharing_records=0.5, enterprise_share=0.3, enterprise_security=0.5)
+    p = rules.breach_probability(np.array([0.0, 0.5, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 1.0]),
+                                 np.zeros(4), np.zeros(4), **kw)
+    np.testing.assert_allclose(p, [0.0, 1 - np.exp(-0.005), 1 - np.exp(-0.01), 0.0])
+
+
+def test_reallocate_habit_keeps_and_data_driven_moves():
+    alloc = np.array([[0.25, 0.25], [0.25, 0.25]])
+    observed = np.array([[3.0, 1.0], [0.0, 0.0]])
+    new = rules.reallocate(alloc, observed, None, np.array([False, False]), np.zeros(2), adjustment=0.5)
+    np.testing.assert_allclose(new, alloc)
+    new = rules.reallocate(alloc, observed, None, np.array([True, True]), np.zeros(2), adjustment=1.0)
+    np.testing.assert_allclose(new, [[0.75, 0.25], [0.0, 0.0]])
+    # evaluation pulls toward the estimated need
+    est = np.array([[1.0, 1.0], [1.0, 1.0]])
+    new = rules.reallocate(alloc, observed, est, np.array([True, True]), np.ones(2), adjustment=1.0)
+    np.testing.assert_allclose(new, alloc)
+
+
+def test_responsiveness():
+    assert rules.responsiveness(np.array([0.5, 0.5]), np.array([5.0, 5.0])) == pytest.approx(1.0)
+    assert rules.responsiveness(np.array([1.0, 0.0]), np.array([0.0, 5.0])) == pytest.approx(0.0)
+    rows = rules.responsiveness_rows(np.array([[0.2, 0.2], [0.3, 0.3]]), np.array([[1.0, 3.0], [0.0, 0.0]]))
+    assert rows[0] == pytest.approx(0.75) and np.isnan(rows[1])
