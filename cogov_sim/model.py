@@ -297,7 +297,7 @@ class CoGovModel(mesa.Model):
         if mi.size:
             p[mi] = 1.0 - (1.0 - p[mi]) * (1.0 - s.social_orgs.campaign_reach * campaign[mc] * mcred * org_w[mc])
         self._recent = recent = (t - r.last_part) <= s.participation.window
-        aware_nb = self.network.neighbour_sum(r.aware.astype(np.float64))
+        aware_nb = self.network.neighbour_count(r.aware)
         r.aware = rules.awareness_transition(r.aware, aware_nb, recent, p, threshold=s.awareness.threshold,
                                              word_of_mouth=s.awareness.word_of_mouth,
                                              forgetting=s.awareness.forgetting, u=u)
@@ -309,7 +309,7 @@ class CoGovModel(mesa.Model):
         r = self.residents
         pp = s.participation
         u = self.streams["participation"].random(self.n)
-        social = self.network.neighbour_share(self._recent.astype(np.float64))
+        social = self.network.neighbour_mask_share(self._recent)
         has_unrep = r.status == UNREPORTED
         base = rules.participation_base(
             base=pp.base, issue_motive=pp.issue_motive, has_unreported=has_unrep, efficacy=r.efficacy,
@@ -491,7 +491,7 @@ class CoGovModel(mesa.Model):
             exposed = hit & r.has_record & (u < d.exposure)
             r.trust[exposed] = rules.toward(r.trust[exposed], 0.0, d.trust_loss)
             r.privacy[exposed] = rules.toward(r.privacy[exposed], 1.0, d.privacy_gain)
-            nb = self.network.neighbour_share(exposed.astype(np.float64))
+            nb = self.network.neighbour_mask_share(exposed)
             r.privacy = rules.toward(r.privacy, 1.0, d.neighbour_privacy_gain * nb + d.media_privacy_gain * hit)
         r.has_record &= u < d.record_retention
 
@@ -544,14 +544,19 @@ class CoGovModel(mesa.Model):
         s["cum_spend"] = g.cumulative_spend_by_community
         self._cum_resolved_c += s["resolved"]
         s["cum_resolved"] = self._cum_resolved_c
-        by_c = self._rates(s, sizes, g, w["breaches"].astype(np.float64),
-                           rules.responsiveness_rows(g.allocation, open_cells))
-        total = {name: np.asarray(v).sum(axis=0, keepdims=True) for name, v in s.items()}
+        # one pass over communities plus a last row for the whole jurisdiction
+        both = {name: np.concatenate([v, v.sum(axis=0, keepdims=True)]) for name, v in s.items()}
+        breaches = w["breaches"].astype(np.float64)
+        resp = np.append(rules.responsiveness_rows(g.allocation, open_cells),
+                         rules.responsiveness(g.allocation, open_cells))
+        rates = self._rates(both, np.append(sizes, sizes.sum()), np.append(breaches, breaches.sum()), resp)
+        by_c = {name: v[:-1] for name, v in rates.items()}
+        ov = {name: float(v[-1]) for name, v in rates.items()}
         weights = sizes / sizes.sum()
-        overall = self._rates(total, np.array([sizes.sum()]), None,
-                              np.array([w["breaches"].sum()], dtype=np.float64),
-                              np.array([rules.responsiveness(g.allocation, open_cells)]))
-        ov = {name: float(v[0]) for name, v in overall.items()}
+        by_c.update(spend=g.spend.copy(), funding_ratio=g.funding.copy(), platform_quality=g.platform_quality.copy(),
+                    security_level=g.security.copy(), staff_skill=g.skill.copy(),
+                    service_orientation=g.orientation.copy())
+        ov["spend"] = float(g.spend.sum())
         for name in ("platform_quality", "security_level", "staff_skill", "service_orientation"):
             ov[name] = float(by_c[name] @ weights)
         spend, funding = g.spend.sum(), g.funding
@@ -559,9 +564,10 @@ class CoGovModel(mesa.Model):
         ov["funding_ratio"] = float(spend / cost) if cost > 0 else 1.0
         self.recorder.put(t, ov, by_c)
 
-    def _rates(self, s: dict[str, np.ndarray], sizes: np.ndarray, g: Government | None, breaches: np.ndarray,
+    @staticmethod
+    def _rates(s: dict[str, np.ndarray], sizes: np.ndarray, breaches: np.ndarray,
                resp: np.ndarray) -> dict[str, np.ndarray]:
-        """Outcomes from sums over a set of residents (one community, or everyone)."""
+        """Outcomes from sums over sets of residents (one row per community, or everyone)."""
         closed = s["resolved"] + s["failed"]
         n_middle = sizes - s["n_older"] - s["n_young"]
         ratios = (
@@ -606,12 +612,6 @@ class CoGovModel(mesa.Model):
             resolved_by_enterprise=sector[:, 1], resolved_by_social_org=sector[:, 2],
             resolved_by_residents=sector[:, 3], cumulative_spend=s["cum_spend"].astype(np.float64),
         )
-        if g is not None:
-            out.update(spend=g.spend.copy(), funding_ratio=g.funding.copy(), platform_quality=g.platform_quality.copy(),
-                       security_level=g.security.copy(), staff_skill=g.skill.copy(),
-                       service_orientation=g.orientation.copy())
-        else:
-            out["spend"] = np.array([self.government.spend.sum()])
         return out
 
     # ------------------------------------------------------------------------------------- inspection

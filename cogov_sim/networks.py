@@ -52,6 +52,9 @@ class Network:
     def __post_init__(self) -> None:
         self.degree = np.diff(self.adjacency.indptr).astype(np.float64)
         self.inv_degree = np.divide(1.0, self.degree, out=np.zeros_like(self.degree), where=self.degree > 0)
+        #: The same matrix in single precision, for counting neighbours in a 0/1 indicator: the
+        #: counts are exact in float32 and the product reads half the memory.
+        self._adjacency32 = self.adjacency.astype(np.float32)
         self.indptr = self.adjacency.indptr
         self.indices = self.adjacency.indices
         k = self.n_communities
@@ -76,6 +79,10 @@ class Network:
     def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
         """Sum of ``x`` over each resident's neighbours (one sparse matrix-vector product)."""
         return self.adjacency @ x
+
+    def neighbour_count(self, mask: np.ndarray) -> np.ndarray:
+        """Number of each resident's neighbours for whom the boolean ``mask`` holds (float64)."""
+        return (self._adjacency32 @ mask.astype(np.float32)).astype(np.float64)
 
     def neighbours_of(self, idx: np.ndarray) -> np.ndarray:
         """All neighbours of the residents ``idx``, concatenated (with repeats)."""
@@ -103,6 +110,10 @@ class Network:
         counts = np.bincount(inverse * 2 + kind, minlength=2 * seen.size).reshape(-1, 2).astype(np.float64)
         shares = counts * self.inv_degree[seen][:, None]
         return seen, shares[:, 0], shares[:, 1]
+
+    def neighbour_mask_share(self, mask: np.ndarray) -> np.ndarray:
+        """Share of each resident's neighbours for whom the boolean ``mask`` holds; 0 with no ties."""
+        return self.neighbour_count(mask) * self.inv_degree
 
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
         """Mean of ``x`` over each resident's neighbours; 0 for residents with no ties."""

@@ -60,7 +60,7 @@ def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en") -> plt.Fig
     with plt.rc_context(rc):
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
         weeks = ts["step"].to_numpy()
-        for ax, (panel, cols, kind) in zip(axes.flat, PANELS):
+        for ax, (panel, cols, kind) in zip(axes.flat, PANELS, strict=True):
             if kind == "stack":
                 ax.stackplot(weeks, *[ts[c].to_numpy() for c in cols], labels=[label(c, lang) for c in cols],
                              alpha=0.85)

@@ -83,12 +83,19 @@ def best_channel(
     Online and hotline need the resident to know the channel (``aware``) and the lever to be on
     where the resident lives; offline is always possible. Source: Fang (2024) 3.1-3.2.
     """
-    online = np.where(aware & platform_open,
-                      quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
-    hotline = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
-    offline = -costs[:, OFFLINE]
-    best = np.maximum(np.maximum(online, hotline), offline)
-    channel = np.where(online == best, ONLINE, np.where(hotline == best, HOTLINE, OFFLINE)).astype(np.int8)
+    best = -costs[:, OFFLINE]
+    channel = np.full(best.size, OFFLINE, dtype=np.int8)
+    if hotline_open.any():
+        hotline = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
+        better = hotline >= best
+        channel[better] = HOTLINE
+        best = np.maximum(best, hotline)
+    if platform_open.any():
+        online = np.where(aware & platform_open,
+                          quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
+        better = online >= best
+        channel[better] = ONLINE
+        best = np.maximum(best, online)
     return base + best, channel
 
 

@@ -161,7 +161,7 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, fig
 def run_scenario(scenario: Scenario, *, out_dir: Path | None = None, results_root: Path = Path("results"),
                  progress: bool = False, figures: bool = True, argv: list[str] | None = None) -> RunResult:
     """Run one scenario and write its results (to ``out_dir``, or a new folder under ``results_root``)."""
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
     if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
         raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "

@@ -115,7 +115,7 @@ def p(
 # reason in their doc line.
 # --------------------------------------------------------------------------------------------
 FANG = "Fang (2024)"
-CALIB = "calibrated to the baseline patterns (docs/validation.md)"
+CALIB = "calibrated by hand to the baseline patterns of docs/odd.md, section 1"
 
 
 @dataclass(frozen=True)

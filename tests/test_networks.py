@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.networks import barabasi_albert, block_model, build_network, community_sizes, load_graph_file, watts_strogatz
+from cogov_sim.networks import (
+    barabasi_albert,
+    block_model,
+    build_network,
+    community_sizes,
+    load_graph_file,
+    watts_strogatz,
+)
 from cogov_sim.scenario import Scenario
 
 

@@ -90,3 +90,9 @@ def test_scenarios_are_immutable():
     s = Scenario()
     with pytest.raises(AttributeError):
         s.population.residents = 5  # type: ignore[misc]
+
+
+def test_odd_lists_every_parameter(root):
+    text = (root / "docs" / "odd.md").read_text(encoding="utf-8")
+    missing = [k for k in PARAMETERS if f"`{k}`" not in text]
+    assert not missing, f"docs/odd.md lacks {missing}"

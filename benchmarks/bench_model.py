@@ -1,0 +1,103 @@
+"""Speed and memory of the model at 10^4, 10^5 and 10^6 residents (156 weekly steps).
+
+Each size runs in a fresh process, so its peak memory (maximum resident set size) is its own.
+Model time is the time of the 156 steps, after the network, residents and burn-in are built;
+build time is reported beside it. The table is printed and written into benchmarks/README.md
+between the markers. Run: ``python benchmarks/bench_model.py [--sizes 10000 100000 1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGETS = {10_000: (0.5, None), 100_000: (5.0, 1024.0), 1_000_000: (60.0, 6144.0)}  # seconds, MiB
+HERE = Path(__file__).resolve().parent
+
+
+def measure(n: int, repeats: int) -> dict:
+    """Run in this process: build and run the default scenario with ``n`` residents."""
+    import resource
+
+    from cogov_sim import CoGovModel, Scenario
+
+    scenario = Scenario().with_values({"population.residents": n})
+    best = float("inf")
+    build = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model = CoGovModel(scenario)
+        t1 = time.perf_counter()
+        model.run()
+        t2 = time.perf_counter()
+        best, build = min(best, t2 - t1), min(build, t1 - t0)
+        ties = int(model.network.edges.shape[0])
+        del model
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return {"residents": n, "ties": ties, "steps": scenario.run.steps, "model_s": best, "build_s": build,
+            "peak_mib": peak}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| residents | ties | build (s) | model time, 156 steps (s) | target (s) | ns per resident-step "
+             "| peak memory (MiB) | target (MiB) | met |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|:---:|"]
+    for r in rows:
+        t_s, t_m = TARGETS.get(r["residents"], (None, None))
+        ok = (t_s is None or r["model_s"] < t_s) and (t_m is None or r["peak_mib"] < t_m)
+        per = r["model_s"] / (r["residents"] * r["steps"]) * 1e9
+        lines.append(f"| {r['residents']:,} | {r['ties']:,} | {r['build_s']:.2f} | {r['model_s']:.3f} | "
+                     f"{t_s if t_s else '-'} | {per:.0f} | {r['peak_mib']:.0f} | {t_m if t_m else '-'} | "
+                     f"{'yes' if ok else 'NO'} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or "unknown CPU"
+    import numpy
+
+    return (f"{cpu}, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}, {time.strftime('%Y-%m-%d')}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--repeats", type=int, default=3, help="runs per size (best time is kept); 1 for 10^6")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave README.md as it is")
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeats)))
+        return
+    rows = []
+    for n in args.sizes:
+        repeats = 1 if n >= 1_000_000 else args.repeats
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--repeats", str(repeats)],
+                             capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"{n:>9,} residents: model {rows[-1]['model_s']:.3f} s, peak {rows[-1]['peak_mib']:.0f} MiB",
+              file=sys.stderr)
+    text = table(rows)
+    print(text)
+    print(f"\nMachine: {machine()}")
+    if not args.no_write:
+        readme = HERE / "README.md"
+        body = readme.read_text(encoding="utf-8")
+        block = f"<!-- model-table -->\n{text}\n\nMachine: {machine()}\n<!-- /model-table -->"
+        body = re.sub(r"<!-- model-table -->.*<!-- /model-table -->", lambda _: block, body, flags=re.S)
+        readme.write_text(body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
