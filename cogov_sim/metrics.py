@@ -106,40 +106,35 @@ OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 
 
 class Recorder:
-    """Preallocated per-step arrays: ``overall[name][t]`` and ``by_community[name][t, k]``."""
+    """Preallocated per-step values: ``values[t - 1, outcome, column]``, one column per
+    community and a last column for the whole jurisdiction, outcomes in :data:`OUTCOMES` order."""
 
     def __init__(self, steps: int, n_communities: int):
         self.steps = steps
         self.n_communities = n_communities
         self.recorded = 0
-        self.overall = {o.name: np.full(steps, np.nan) for o in OUTCOMES}
-        self.by_community = {o.name: np.full((steps, n_communities), np.nan) for o in OUTCOMES if o.per_community}
+        self.values = np.full((steps, len(OUTCOMES), n_communities + 1), np.nan)
 
     def ensure(self, steps: int) -> None:
-        """Grow the arrays when a model is run past its planned horizon."""
+        """Grow the array when a model is run past its planned horizon."""
         if steps <= self.steps:
             return
         extra = max(steps, 2 * self.steps) - self.steps
-        for name, arr in self.overall.items():
-            self.overall[name] = np.concatenate([arr, np.full(extra, np.nan)])
-        for name, arr in self.by_community.items():
-            self.by_community[name] = np.concatenate([arr, np.full((extra, self.n_communities), np.nan)])
+        self.values = np.concatenate([self.values, np.full((extra,) + self.values.shape[1:], np.nan)])
         self.steps += extra
 
-    def put(self, t: int, overall: dict[str, float], by_community: dict[str, np.ndarray]) -> None:
-        """Record step ``t`` (1-based)."""
+    def put(self, t: int, values: np.ndarray) -> None:
+        """Record step ``t`` (1-based): ``values`` has one row per outcome, one column per
+        community and a last column for the whole jurisdiction."""
         self.ensure(t)
-        for name, value in overall.items():
-            self.overall[name][t - 1] = value
-        for name, value in by_community.items():
-            self.by_community[name][t - 1] = value
+        self.values[t - 1] = values
         self.recorded = max(self.recorded, t)
 
     def series(self) -> dict[str, np.ndarray]:
         """Overall outcomes for the recorded steps, plus a ``step`` column."""
         n = self.recorded
         out = {"step": np.arange(1, n + 1, dtype=np.int64)}
-        out.update({name: arr[:n].copy() for name, arr in self.overall.items()})
+        out.update({name: self.values[:n, i, -1].copy() for i, name in enumerate(OUTCOME_NAMES)})
         return out
 
     def community_series(self) -> dict[str, np.ndarray]:
@@ -147,7 +142,7 @@ class Recorder:
         n, k = self.recorded, self.n_communities
         out = {"step": np.repeat(np.arange(1, n + 1, dtype=np.int64), k),
                "community": np.tile(np.arange(k, dtype=np.int64), n)}
-        out.update({name: arr[:n].reshape(-1).copy() for name, arr in self.by_community.items()})
+        out.update({name: self.values[:n, i, :k].reshape(-1) for i, name in enumerate(OUTCOME_NAMES)})
         return out
 
 

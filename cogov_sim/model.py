@@ -16,7 +16,7 @@ import numpy as np
 
 from cogov_sim import rules
 from cogov_sim.agents import COLLABORATIVE, Enterprise, Government, SocialOrganisation
-from cogov_sim.metrics import Recorder, safe_ratio
+from cogov_sim.metrics import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
 from cogov_sim.networks import Network, build_network
 from cogov_sim.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
 from cogov_sim.rng import Streams
@@ -48,6 +48,48 @@ def lever_code(name: str, value: object) -> float:
     if name == "decision_mode":
         return float(DECISION_MODES.index(value))
     return float(value)
+
+
+# ---------------------------------------------------------------------------------- measurement layout
+# Per-resident quantities summed over each community every week, in one pass (CoGovModel.measure).
+RESIDENT_SUMS = ("recent", "online", "hotline", "offline", "rec_older", "rec_young", "onl_older", "onl_young",
+                 "rec_low", "aware", "records", "volunteers", "unreported", "backlog", "trust", "efficacy",
+                 "privacy", "trust_sq", "trust_older", "trust_young")
+# This week's events, counted per community.
+EVENTS = ("resolved", "failed", "raised", "reported", "found", "given_up", "took_part")
+SUM_ROWS = (RESIDENT_SUMS + EVENTS + ("satisfaction", "wait", "sector_0", "sector_1", "sector_2", "sector_3",
+                                      "n_older", "n_young", "n_low", "cum_spend", "cum_resolved"))
+DERIVED_ROWS = ("sizes", "n_middle", "rec_middle", "rec_high", "n_high", "closed")
+# Outcomes that are a ratio of two rows (NaN on an empty denominator); the last three are
+# intermediate ratios (name None) that other outcomes are built from.
+RATIOS = (
+    ("participation_rate", "recent", "sizes"), ("participation_online", "online", "sizes"),
+    ("participation_hotline", "hotline", "sizes"), ("participation_offline", "offline", "sizes"),
+    ("participation_young", "rec_young", "n_young"), ("participation_middle", "rec_middle", "n_middle"),
+    ("participation_older", "rec_older", "n_older"), ("participation_low_literacy", "rec_low", "n_low"),
+    ("participation_high_literacy", "rec_high", "n_high"), ("took_part", "took_part", "sizes"),
+    ("mean_trust", "trust", "sizes"), ("trust_older", "trust_older", "n_older"),
+    ("trust_young", "trust_young", "n_young"), ("mean_efficacy", "efficacy", "sizes"),
+    ("privacy_concern", "privacy", "sizes"), ("awareness", "aware", "sizes"),
+    ("resolution_rate", "resolved", "closed"), ("time_to_resolution", "wait", "resolved"),
+    ("satisfaction", "satisfaction", "closed"), ("data_subjects", "records", "sizes"),
+    ("volunteer_rate", "volunteers", "sizes"), ("cost_per_resolution", "cum_spend", "cum_resolved"),
+    (None, "trust_sq", "sizes"), (None, "onl_older", "n_older"), (None, "onl_young", "n_young"),
+)
+# Outcomes that are a row as it is.
+COPIES = (("issues_raised", "raised"), ("issues_reported", "reported"), ("issues_found", "found"),
+          ("issues_resolved", "resolved"), ("issues_failed", "failed"), ("issues_given_up", "given_up"),
+          ("backlog", "backlog"), ("unreported_issues", "unreported"), ("resolved_by_government", "sector_0"),
+          ("resolved_by_enterprise", "sector_1"), ("resolved_by_social_org", "sector_2"),
+          ("resolved_by_residents", "sector_3"), ("cumulative_spend", "cum_spend"))
+_ROW = {name: i for i, name in enumerate(SUM_ROWS + DERIVED_ROWS)}
+_OUT = {name: i for i, name in enumerate(OUTCOME_NAMES)}
+_RATIO_NUM = np.array([_ROW[num] for _, num, _ in RATIOS])
+_RATIO_DEN = np.array([_ROW[den] for _, _, den in RATIOS])
+_RATIO_OUT = np.array([_OUT[name] for name, _, _ in RATIOS if name is not None])
+_COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
+_COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
+
 
 
 class CoGovModel(mesa.Model):
@@ -101,6 +143,10 @@ class CoGovModel(mesa.Model):
         g = scenario.government
         self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
         self._recent = np.zeros(self.n, dtype=bool)
+        self._sum_buffer = np.empty((len(RESIDENT_SUMS) - 9, self.n))
+        c64 = self.residents.community.astype(np.int64)
+        self._participation_key = c64 * 24 + self.residents.age_group * 2 + self._low_lit
+        self._category_key = c64 * (N_CAT + 1) + 1
         self.burn_in(scenario.run.burn_in)
 
     # ------------------------------------------------------------------------------------- setup
@@ -233,6 +279,14 @@ class CoGovModel(mesa.Model):
                 progress(self.steps)
 
     # ------------------------------------------------------------------------------- processes
+    def _by_resident(self, values: np.ndarray) -> np.ndarray:
+        """Per-community ``values`` for each resident: a 0-d value when every community has the
+        same one (the usual case; elementwise arithmetic and comparisons then broadcast to the
+        same results without gathering), else one row per resident."""
+        if (values == values[0]).all():
+            return values[0]
+        return values[self.residents.community]
+
     def apply_schedule(self, t: int) -> None:
         """Apply the interventions that start this week, and set this week's shocks."""
         changed = False
@@ -266,7 +320,7 @@ class CoGovModel(mesa.Model):
         rng = self.streams["issues"]
         u, u_cat, u_cross = rng.random(self.n), rng.random(self.n), rng.random(self.n)
         rate = self.scenario.issues.rate * self.rate_multiplier * (1.0 + self.surge)
-        new = np.flatnonzero(rules.issue_arrivals(r.status, rate[r.community], u))
+        new = np.flatnonzero(rules.issue_arrivals(r.status, self._by_resident(rate), u))
         c = r.community[new]
         mix = self._mix[r.age_group[new]]
         if (self.surge_category >= 0).any():
@@ -315,12 +369,11 @@ class CoGovModel(mesa.Model):
             base=pp.base, issue_motive=pp.issue_motive, has_unreported=has_unrep, efficacy=r.efficacy,
             trust=r.trust, social_share=social, efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
             social_weight=pp.social_weight)
-        c = r.community
         best, channel = rules.best_channel(
             base=base, costs=self._channel_costs, privacy=r.privacy, aware=r.aware,
-            platform_open=(self.effective["online_platform"] > 0.5)[c],
-            hotline_open=(self.effective["hotline"] > 0.5)[c],
-            platform_quality=self.government.platform_quality[c], privacy_weight=pp.privacy_weight,
+            platform_open=self._by_resident(self.effective["online_platform"] > 0.5),
+            hotline_open=self._by_resident(self.effective["hotline"] > 0.5),
+            platform_quality=self._by_resident(self.government.platform_quality), privacy_weight=pp.privacy_weight,
             quality_weight=pp.quality_weight)
         takes = rules.participation_choice(best, r.threshold, pp.noise, u)
         part = np.flatnonzero(takes)
@@ -343,7 +396,7 @@ class CoGovModel(mesa.Model):
         r = self.residents
         u = self.streams["handling"].random(self.n)
         p = self.government.finding_probability()
-        found = np.flatnonzero((r.status == UNREPORTED) & (u < p[r.community]))
+        found = np.flatnonzero((r.status == UNREPORTED) & (u < self._by_resident(p)))
         r.status[found] = QUEUED
         r.channel[found] = FOUND
         r.wait[found] = 0
@@ -366,9 +419,9 @@ class CoGovModel(mesa.Model):
         contract = (mode == COLLABORATIVE) * self.government.funding
         ent = ent_w * (self._ent_unpaid + self._ent_paid * contract)
         org = org_w * self._org_offer
-        vol = np.bincount(r.community, weights=r.cooperator, minlength=k) * s.volunteering.cases_per_volunteer
-        share = safe_ratio(queue, queue.sum(axis=1, keepdims=True))
-        share = np.nan_to_num(share)
+        vol = self.network.community_sum(r.cooperator) * s.volunteering.cases_per_volunteer
+        total = queue.sum(axis=1, keepdims=True)
+        share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
         gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
         cap = np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
         self._week["queued"] = queued
@@ -406,9 +459,8 @@ class CoGovModel(mesa.Model):
             r.status[closed] = NONE
             r.category[closed] = -1
             r.channel[closed] = -1
-        open_ = r.status != NONE
-        r.issue_age[open_] += 1
-        r.wait[r.status == QUEUED] += 1
+        r.issue_age += r.status != NONE
+        r.wait += r.status == QUEUED
 
     def learn_from_outcomes(self) -> None:
         """Own outcomes, and with transparency neighbours' outcomes, move trust and efficacy
@@ -476,7 +528,7 @@ class CoGovModel(mesa.Model):
         u_k = rng.random(self.n_communities)
         u = rng.random(self.n)
         sizes = np.maximum(self.network.community_sizes, 1)
-        record_share = np.bincount(r.community, weights=r.has_record, minlength=self.n_communities) / sizes
+        record_share = self.network.community_sum(r.has_record) / sizes
         mode = self.effective["cogovernance_mode"].astype(int)
         outsourced = np.maximum(self.effective["partnerships"],
                                 (mode == COLLABORATIVE) * self.government.funding)
@@ -499,8 +551,9 @@ class CoGovModel(mesa.Model):
     def measure(self, t: int) -> None:
         """Record this week's outcomes, overall and per community (model.md, Outcomes).
 
-        Counts over all residents are per-community sums (one pass each over contiguous blocks);
-        overall values are sums over communities, so the two tables always agree.
+        Every count and sum is taken per community (one pass over the contiguous community blocks
+        for all resident quantities at once) into one matrix with a last column for the whole
+        jurisdiction, so the overall and per-community tables always agree.
         """
         r = self.residents
         k = self.n_communities
@@ -508,111 +561,87 @@ class CoGovModel(mesa.Model):
         w = self._week
         g = self.government
         net = self.network
-        cs = net.community_sum
-        sizes = net.community_sizes.astype(np.float64)
-
-        def events(idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-            return np.bincount(c[idx], weights=weights, minlength=k).astype(np.float64)
-
         recent = (t - r.last_part) <= self.scenario.participation.window
-        older, young, low = self._older, self._young, self._low_lit
-        rc = np.where(recent, r.last_channel, -1)
-        online_recent = rc == ONLINE
-        s = {
-            "n_older": self._n_older, "n_young": self._n_young, "n_low": self._n_low,
-            "recent": cs(recent), "online": cs(online_recent), "hotline": cs(rc == HOTLINE),
-            "offline": cs(rc == OFFLINE), "rec_older": cs(recent & older), "rec_young": cs(recent & young),
-            "onl_older": cs(online_recent & older), "onl_young": cs(online_recent & young),
-            "rec_low": cs(recent & low), "trust": cs(r.trust), "trust_sq": cs(r.trust * r.trust),
-            "trust_older": cs(r.trust * older), "trust_young": cs(r.trust * young), "efficacy": cs(r.efficacy),
-            "privacy": cs(r.privacy), "aware": cs(r.aware), "records": cs(r.has_record),
-            "volunteers": cs(r.cooperator), "unreported": cs(r.status == UNREPORTED),
-            "backlog": cs(r.status == QUEUED),
-        }
+        older, young = self._older, self._young
+        # who took part recently, by channel, age group and literacy: one count per community and
+        # cell (channel + 1 for recent participants, 0 otherwise; age group; low literacy)
+        rc = np.where(recent, r.last_channel, -1).astype(np.int64)
+        cells = np.bincount(self._participation_key + 6 * (rc + 1), minlength=24 * k).reshape(k, 4, 3, 2)
+        took = cells[:, 1:]
+        buf = self._sum_buffer
+        for i, x in enumerate((r.aware, r.has_record, r.cooperator, r.status == UNREPORTED, r.status == QUEUED,
+                               r.trust, r.efficacy, r.privacy)):
+            buf[i] = x
+        np.multiply(r.trust, r.trust, out=buf[8])
+        np.multiply(r.trust, older, out=buf[9])
+        np.multiply(r.trust, young, out=buf[10])
+        sums = np.empty((len(SUM_ROWS), k + 1))
+        body = sums[:, :k]
+        body[0] = took.sum(axis=(1, 2, 3))
+        body[1:4] = took.sum(axis=(2, 3)).T[[ONLINE, HOTLINE, OFFLINE]]
+        body[4] = took[:, :, OLDER].sum(axis=(1, 2))
+        body[5] = took[:, :, YOUNG].sum(axis=(1, 2))
+        body[6] = took[:, ONLINE, OLDER].sum(axis=1)
+        body[7] = took[:, ONLINE, YOUNG].sum(axis=1)
+        body[8] = took[:, :, :, 1].sum(axis=(1, 2))
+        n_res = len(RESIDENT_SUMS)
+        body[9:n_res] = np.add.reduceat(buf, net.starts, axis=1)
+        for i, name in enumerate(EVENTS, start=n_res):
+            body[i] = np.bincount(c[w[name]], minlength=k)
         resolved, failed = w["resolved"], w["failed"]
-        s["resolved"], s["failed"] = events(resolved), events(failed)
         sat = rules.satisfaction_score(np.ones(resolved.size, bool), w["resolved_wait"],
                                        self.scenario.government.patience_weeks, **self._sat_scores)
-        s["satisfaction"] = events(resolved, sat) + events(failed, np.full(failed.size, self._sat_scores["failed"]))
-        s["wait"] = events(resolved, w["resolved_wait"])
-        s["sector"] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).astype(np.float64)
-        for name in ("raised", "reported", "found", "given_up", "took_part"):
-            s[name] = events(w[name])
-        open_mask = r.status != NONE
-        open_cells = np.bincount(c[open_mask] * N_CAT + r.category[open_mask], minlength=k * N_CAT
-                                 ).reshape(k, N_CAT).astype(np.float64)
-        s["cum_spend"] = g.cumulative_spend_by_community
-        self._cum_resolved_c += s["resolved"]
-        s["cum_resolved"] = self._cum_resolved_c
-        # one pass over communities plus a last row for the whole jurisdiction
-        both = {name: np.concatenate([v, v.sum(axis=0, keepdims=True)]) for name, v in s.items()}
-        breaches = w["breaches"].astype(np.float64)
-        resp = np.append(rules.responsiveness_rows(g.allocation, open_cells),
-                         rules.responsiveness(g.allocation, open_cells))
-        rates = self._rates(both, np.append(sizes, sizes.sum()), np.append(breaches, breaches.sum()), resp)
-        by_c = {name: v[:-1] for name, v in rates.items()}
-        ov = {name: float(v[-1]) for name, v in rates.items()}
+        i = n_res + len(EVENTS)
+        body[i] = (np.bincount(c[resolved], weights=sat, minlength=k)
+                   + np.bincount(c[failed], weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))
+        body[i + 1] = np.bincount(c[resolved], weights=w["resolved_wait"], minlength=k)
+        body[i + 2:i + 6] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
+        self._cum_resolved_c += body[n_res]
+        body[i + 6:] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
+                        self._cum_resolved_c)
+        sums[:, k] = body.sum(axis=1)
+        x = dict(zip(SUM_ROWS, sums, strict=True))
+        sizes = net.community_sizes.astype(np.float64)
+        derived = np.empty((len(DERIVED_ROWS), k + 1))
+        derived[0, :k] = sizes
+        derived[0, k] = sizes.sum()
+        derived[1] = derived[0] - x["n_older"] - x["n_young"]
+        derived[2] = x["recent"] - x["rec_older"] - x["rec_young"]
+        derived[3] = x["recent"] - x["rec_low"]
+        derived[4] = derived[0] - x["n_low"]
+        derived[5] = x["resolved"] + x["failed"]
+        rows = np.concatenate([sums, derived])
+        out = np.empty((len(OUTCOMES), k + 1))
+        ratios = safe_ratio(rows[_RATIO_NUM], rows[_RATIO_DEN])
+        out[_RATIO_OUT] = ratios[:-3]
+        o = _OUT
+        trust_sq, online_older, online_young = ratios[-3:]
+        out[o["trust_sd"]] = np.sqrt(np.maximum(trust_sq - out[o["mean_trust"]] ** 2, 0.0))
+        out[o["participation_gap_age"]] = out[o["participation_older"]] - out[o["participation_young"]]
+        out[o["online_gap_age"]] = online_older - online_young
+        out[o["participation_gap_literacy"]] = out[o["participation_low_literacy"]] - out[o["participation_high_literacy"]]
+        out[_COPY_OUT] = rows[_COPY_ROWS]
+        out[o["open_issues"]] = x["unreported"] + x["backlog"]
+        # open issues per community and category (category is -1 exactly when no issue is open)
+        open_cells = np.bincount(self._category_key + r.category, minlength=k * (N_CAT + 1)
+                                 ).reshape(k, N_CAT + 1)[:, 1:].astype(np.float64)
+        out[o["responsiveness"], :k] = rules.responsiveness_rows(g.allocation, open_cells)
+        out[o["responsiveness"], k] = rules.responsiveness(g.allocation, open_cells)
+        breaches = w["breaches"]
+        out[o["breaches"], :k] = breaches
+        out[o["breaches"], k] = breaches.sum()
         weights = sizes / sizes.sum()
-        by_c.update(spend=g.spend.copy(), funding_ratio=g.funding.copy(), platform_quality=g.platform_quality.copy(),
-                    security_level=g.security.copy(), staff_skill=g.skill.copy(),
-                    service_orientation=g.orientation.copy())
-        ov["spend"] = float(g.spend.sum())
-        for name in ("platform_quality", "security_level", "staff_skill", "service_orientation"):
-            ov[name] = float(by_c[name] @ weights)
+        out[o["spend"], :k] = g.spend
+        out[o["spend"], k] = g.spend.sum()
+        for name, level in (("platform_quality", g.platform_quality), ("security_level", g.security),
+                            ("staff_skill", g.skill), ("service_orientation", g.orientation)):
+            out[o[name], :k] = level
+            out[o[name], k] = level @ weights
         spend, funding = g.spend.sum(), g.funding
         cost = (g.spend / np.maximum(funding, 1e-300)).sum()
-        ov["funding_ratio"] = float(spend / cost) if cost > 0 else 1.0
-        self.recorder.put(t, ov, by_c)
-
-    @staticmethod
-    def _rates(s: dict[str, np.ndarray], sizes: np.ndarray, breaches: np.ndarray,
-               resp: np.ndarray) -> dict[str, np.ndarray]:
-        """Outcomes from sums over sets of residents (one row per community, or everyone)."""
-        closed = s["resolved"] + s["failed"]
-        n_middle = sizes - s["n_older"] - s["n_young"]
-        ratios = (
-            ("participation_rate", s["recent"], sizes),
-            ("participation_online", s["online"], sizes),
-            ("participation_hotline", s["hotline"], sizes),
-            ("participation_offline", s["offline"], sizes),
-            ("participation_young", s["rec_young"], s["n_young"]),
-            ("participation_middle", s["recent"] - s["rec_older"] - s["rec_young"], n_middle),
-            ("participation_older", s["rec_older"], s["n_older"]),
-            ("participation_low_literacy", s["rec_low"], s["n_low"]),
-            ("participation_high_literacy", s["recent"] - s["rec_low"], sizes - s["n_low"]),
-            ("online_older", s["onl_older"], s["n_older"]),
-            ("online_young", s["onl_young"], s["n_young"]),
-            ("took_part", s["took_part"], sizes),
-            ("mean_trust", s["trust"], sizes),
-            ("trust_sq", s["trust_sq"], sizes),
-            ("trust_older", s["trust_older"], s["n_older"]),
-            ("trust_young", s["trust_young"], s["n_young"]),
-            ("mean_efficacy", s["efficacy"], sizes),
-            ("privacy_concern", s["privacy"], sizes),
-            ("awareness", s["aware"], sizes),
-            ("resolution_rate", s["resolved"], closed),
-            ("time_to_resolution", s["wait"], s["resolved"]),
-            ("satisfaction", s["satisfaction"], closed),
-            ("data_subjects", s["records"], sizes),
-            ("volunteer_rate", s["volunteers"], sizes),
-            ("cost_per_resolution", s["cum_spend"], s["cum_resolved"]),
-        )
-        values = safe_ratio(np.stack([x[1] for x in ratios]), np.stack([x[2] for x in ratios]))
-        out = {name: values[i] for i, (name, _, _) in enumerate(ratios)}
-        out["trust_sd"] = np.sqrt(np.maximum(out.pop("trust_sq") - out["mean_trust"] ** 2, 0.0))
-        out["participation_gap_age"] = out["participation_older"] - out["participation_young"]
-        out["online_gap_age"] = out.pop("online_older") - out.pop("online_young")
-        out["participation_gap_literacy"] = out["participation_low_literacy"] - out["participation_high_literacy"]
-        sector = s["sector"]
-        out.update(
-            issues_raised=s["raised"], issues_reported=s["reported"], issues_found=s["found"],
-            issues_resolved=s["resolved"], issues_failed=s["failed"], issues_given_up=s["given_up"],
-            open_issues=s["unreported"] + s["backlog"], backlog=s["backlog"], unreported_issues=s["unreported"],
-            responsiveness=resp, breaches=breaches, resolved_by_government=sector[:, 0],
-            resolved_by_enterprise=sector[:, 1], resolved_by_social_org=sector[:, 2],
-            resolved_by_residents=sector[:, 3], cumulative_spend=s["cum_spend"].astype(np.float64),
-        )
-        return out
+        out[o["funding_ratio"], :k] = funding
+        out[o["funding_ratio"], k] = spend / cost if cost > 0 else 1.0
+        self.recorder.put(t, out)
 
     # ------------------------------------------------------------------------------------- inspection
     def resident(self, i: int) -> ResidentView:

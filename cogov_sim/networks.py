@@ -99,17 +99,15 @@ class Network:
         of them the share of its neighbours in each set.
 
         Equal to ``neighbour_share`` of the two indicators restricted to the residents where
-        either is non-zero, in time proportional to the ties of the two sets: events (cases
-        closed this week) are few.
+        either is non-zero, counting only the ties of the two sets (events, cases closed this
+        week, are few).
         """
-        nb_good = self.neighbours_of(good)
-        nb = np.concatenate([nb_good, self.neighbours_of(bad)])
-        kind = np.ones(nb.size, dtype=np.int64)
-        kind[:nb_good.size] = 0
-        seen, inverse = np.unique(nb, return_inverse=True)
-        counts = np.bincount(inverse * 2 + kind, minlength=2 * seen.size).reshape(-1, 2).astype(np.float64)
-        shares = counts * self.inv_degree[seen][:, None]
-        return seen, shares[:, 0], shares[:, 1]
+        n = self.n
+        count_good = np.bincount(self.neighbours_of(good), minlength=n)
+        count_bad = np.bincount(self.neighbours_of(bad), minlength=n)
+        seen = np.flatnonzero(count_good + count_bad)
+        inv = self.inv_degree[seen]
+        return seen, count_good[seen] * inv, count_bad[seen] * inv
 
     def neighbour_mask_share(self, mask: np.ndarray) -> np.ndarray:
         """Share of each resident's neighbours for whom the boolean ``mask`` holds; 0 with no ties."""
