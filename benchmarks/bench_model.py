@@ -94,11 +94,17 @@ def main() -> None:
     print(text)
     print(f"\nMachine: {machine()}")
     if not args.no_write:
-        readme = HERE / "README.md"
-        body = readme.read_text(encoding="utf-8")
-        block = f"<!-- model-table -->\n{text}\n\nMachine: {machine()}\n<!-- /model-table -->"
-        body = re.sub(r"<!-- model-table -->.*<!-- /model-table -->", lambda _: block, body, flags=re.S)
-        readme.write_text(body, encoding="utf-8")
+        write_block("model-table", text)
+
+
+def write_block(marker: str, text: str) -> None:
+    """Replace what stands between ``<!-- marker -->`` and ``<!-- /marker -->`` in README.md
+    with ``text`` and the machine it ran on."""
+    readme = HERE / "README.md"
+    body = readme.read_text(encoding="utf-8")
+    block = f"<!-- {marker} -->\n{text}\n\nMachine: {machine()}\n<!-- /{marker} -->"
+    body = re.sub(rf"<!-- {marker} -->.*<!-- /{marker} -->", lambda _: block, body, flags=re.S)
+    readme.write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -27,14 +27,9 @@ class _Parser(argparse.ArgumentParser):
 
 def resolve_scenario_path(name: str) -> Path:
     """A scenario given as a path, or as a name in ./scenarios/ (``baseline`` or ``pilots/random``)."""
-    path = Path(name)
-    if path.exists():
-        return path
-    for candidate in (Path("scenarios") / name, Path("scenarios") / f"{name}.toml"):
-        if candidate.is_file():
-            return candidate
-    raise CoGovInputError("scenario file not found; allowed: a path to a .toml file or a name in scenarios/",
-                          source=name)
+    from cogov_sim.scenario import find_named_file
+
+    return find_named_file(name, "scenarios", "scenario")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -81,6 +76,50 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from cogov_sim.executors import make_executor
+    from cogov_sim.experiment import load_experiment, resolve_experiment_path
+    from cogov_sim.sweep import check_folder, parse_shard, run_sweep
+
+    exp = load_experiment(resolve_experiment_path(args.experiment))
+    shard = parse_shard(args.shard)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
+    n_runs = len(exp.runs())
+    check_folder(exp, out, resume=args.resume, shard=shard)
+    executor = make_executor(args.workers, args.scheduler)
+    try:
+        print(f"{exp.name}: {exp.design.kind} design, {n_runs // exp.replications} points x {exp.replications} "
+              f"replications = {n_runs} runs{f', shard {shard[0]}/{shard[1]}' if shard else ''}; "
+              f"{executor.description}; results in {out}", file=sys.stderr)
+        report = run_sweep(exp, out, executor=executor, shard=shard, resume=args.resume, progress=not args.quiet)
+    finally:
+        executor.close()
+    print(f"{report.ran} runs in {report.seconds:.1f} s ({report.failed} failed); {report.already_done} were already "
+          f"done; results: {report.out}")
+    if report.failed:
+        print(f"failed runs are rows with status 'failed' (error and traceback columns) in {report.out / 'runs'}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from cogov_sim.sensitivity import analyse, write
+    from cogov_sim.textable import plain
+
+    folder = Path(args.results)
+    result = analyse(folder, args.outcome)
+    paths = write(result, folder / "sensitivity")
+    print(result.note)
+    print(plain(result.table))
+    if result.second_order is not None and result.method == "summary":
+        print("\ndesign points (mean and 95% interval over replications):")
+        print(plain(result.second_order.head(args.rows)))
+        if len(result.second_order) > args.rows:
+            print(f"... {len(result.second_order) - args.rows} more rows in {paths[1]}")
+    print(f"written: {', '.join(str(p) for p in paths)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -96,6 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list every parameter with its default, unit, range and source")
     p.add_argument("--levers", action="store_true", help="only the policy levers")
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("sweep", help="run an experiment: every design point and replication, streamed to Parquet")
+    p.add_argument("experiment", help="experiment file, or a name in experiments/ (e.g. smoke)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores; 1 runs in "
+                   "this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
+                   "tcp://127.0.0.1:8786")
+    p.add_argument("--shard", metavar="I/N", help="run only the I-th of N disjoint parts (e.g. a SLURM array task)")
+    p.add_argument("--out", help="results folder (default results/sweeps/<experiment>/)")
+    p.add_argument("--resume", action="store_true", help="finish the runs missing from --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
+    p.add_argument("results", help="a sweep's results folder")
+    p.add_argument("--outcome", help="outcome column to analyse (default: the first kept outcome)")
+    p.add_argument("--rows", type=int, default=20, help="design points to print for a summary (default 20)")
+    p.set_defaults(func=cmd_sensitivity)
     return parser
 
 
@@ -107,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except CoGovInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written for the unfinished run", file=sys.stderr)
         return 130

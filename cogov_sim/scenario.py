@@ -989,6 +989,17 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
     return scenario
 
 
+def find_named_file(name: str, folder: str, what: str) -> Path:
+    """A file given as a path, or by name in ``./<folder>/`` (``baseline`` or ``pilots/random``)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    for candidate in (Path(folder) / name, Path(folder) / f"{name}.toml"):
+        if candidate.is_file():
+            return candidate
+    raise CoGovInputError(f"{what} file not found; allowed: a path to a .toml file or a name in {folder}/", source=name)
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse one ``KEY=VALUE`` command-line override; the value is read as TOML, else as a string."""
     if "=" not in text:

@@ -1,0 +1,222 @@
+"""Sensitivity analysis of a finished sweep.
+
+- A ``sobol`` design gives first-order and total Sobol indices with bootstrap confidence
+  intervals (Saltelli et al. 2010, through SALib); second-order indices when the design has them.
+- A ``morris`` design gives the elementary effects' mu, mu* and sigma (Morris 1991; Campolongo,
+  Cariboni & Saltelli 2007), in outcome units per full range of each factor.
+- Any other design gives a plain summary: the mean of the outcome at each design point with a
+  95% t-interval over replications, and how much of the outcome's variance each factor explains
+  on its own (the correlation ratio eta^2 for listed values and factorial grids, the squared
+  Spearman rank correlation for sampled ranges).
+
+The outcome at a design point is its mean over successful replications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.experiment import DesignSpec, Factor, salib_problem
+from cogov_sim.textable import markdown
+
+
+@dataclass
+class Sensitivity:
+    """The result of an analysis: which method, for which outcome, the table, and a note."""
+
+    method: str
+    outcome: str
+    table: pd.DataFrame
+    note: str = ""
+    second_order: pd.DataFrame | None = None
+
+
+def sobol_indices(factors: Sequence[Factor], y: np.ndarray, *, second_order: bool = False, seed: int = 0,
+                  resamples: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """First-order (S1) and total (ST) Sobol indices with 95% intervals from outcomes ``y`` in
+    the order of :func:`cogov_sim.experiment.design_matrix`'s sobol design."""
+    from SALib.analyze import sobol
+
+    res = sobol.analyze(salib_problem(factors), np.asarray(y, dtype=np.float64), calc_second_order=second_order,
+                        num_resamples=resamples, conf_level=0.95, seed=seed)
+    table = pd.DataFrame({"factor": [f.key for f in factors], "S1": res["S1"], "S1_conf": res["S1_conf"],
+                          "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    s2 = None
+    if second_order:
+        rows = []
+        for i, a in enumerate(factors):
+            for j in range(i + 1, len(factors)):
+                rows.append({"factor": a.key, "with": factors[j].key, "S2": res["S2"][i, j],
+                             "S2_conf": res["S2_conf"][i, j]})
+        s2 = pd.DataFrame(rows)
+    return table.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True), s2
+
+
+def morris_effects(factors: Sequence[Factor], unit: np.ndarray, y: np.ndarray, *, levels: int = 4,
+                   seed: int = 0, resamples: int = 1000) -> pd.DataFrame:
+    """Morris elementary effects (mu, mu*, sigma, and the 95% interval of mu*) from the unit-cube
+    design ``unit`` and outcomes ``y``."""
+    from SALib.analyze import morris
+
+    res = morris.analyze(salib_problem(factors), np.asarray(unit, dtype=np.float64), np.asarray(y, dtype=np.float64),
+                         num_resamples=resamples, conf_level=0.95, num_levels=levels, seed=seed)
+    table = pd.DataFrame({"factor": [f.key for f in factors], "mu": res["mu"], "mu_star": res["mu_star"],
+                          "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+    return table.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def factor_importance(design: pd.DataFrame, y: pd.Series, factors: Sequence[Factor],
+                      grid: bool = False) -> pd.DataFrame:
+    """Share of the outcome's variance each factor explains alone, highest first: eta^2 (between-
+    level variance over total) for a factor with listed values or on a factorial grid, else
+    Spearman's rho^2 (a sampled continuous factor has a different value at every point)."""
+    rows = []
+    total = float(np.var(y))
+    for f in factors:
+        x = design[f.key]
+        if f.values is not None or grid:
+            means = y.groupby(x.astype(str)).transform("mean")
+            share = float(np.var(means)) / total if total > 0 else 0.0
+            how = "eta^2"
+        else:
+            rho = pd.Series(x.astype(float).to_numpy()).rank().corr(pd.Series(y.to_numpy()).rank())
+            share = float(rho) ** 2 if np.isfinite(rho) else 0.0
+            how = "Spearman rho^2"
+        rows.append({"factor": f.key, "explained": share, "measure": how, "levels": int(x.nunique())})
+    return pd.DataFrame(rows).sort_values("explained", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def point_summary(results: pd.DataFrame, outcome: str, factors: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% t-interval of ``outcome`` over replications at each design point."""
+    from scipy.stats import t as student_t
+
+    ok = results[results["status"] == "ok"]
+    g = ok.groupby("point")[outcome]
+    out = ok.groupby("point")[list(factors)].first()
+    out["n"] = g.count()
+    out["mean"] = g.mean()
+    sd = g.std(ddof=1)
+    half = student_t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * sd / np.sqrt(out["n"])
+    out["low"] = out["mean"] - half.where(out["n"] > 1)
+    out["high"] = out["mean"] + half.where(out["n"] > 1)
+    return out.reset_index()
+
+
+def _factors_from_manifest(manifest: dict[str, Any]) -> tuple[list[Factor], DesignSpec]:
+    exp = manifest["experiment"]
+    factors = []
+    for f in exp["factors"]:
+        f = dict(f)
+        if "values" in f:
+            f["values"] = tuple(f["values"])
+        factors.append(Factor(**f))
+    return factors, DesignSpec(**exp["design"])
+
+
+def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
+    """Analyse the sweep in folder ``out`` for one kept outcome column (default: the first)."""
+    from cogov_sim.experiment import design_seed
+    from cogov_sim.sweep import read_manifest, read_results
+
+    out = Path(out)
+    results = read_results(out)
+    manifest = read_manifest(out)
+    factors, design = _factors_from_manifest(manifest)
+    columns = manifest["columns"]["outcomes"]
+    outcome = outcome or columns[0]
+    if outcome not in columns:
+        from cogov_sim.scenario import _suggest
+
+        raise CoGovInputError(f"'{outcome}' is not an outcome of this sweep{_suggest(outcome, columns)}; allowed: "
+                              f"{', '.join(columns)}", source=str(out), key="--outcome")
+    n_points = int(manifest["design_points"])
+    ok = results[results["status"] == "ok"]
+    if ok.empty:
+        raise CoGovInputError("the sweep has no successful run yet; allowed: a folder with finished runs (see "
+                              "`cogov sweep --resume`)", source=str(out))
+    y = ok.groupby("point")[outcome].mean()
+    missing = n_points - int(y.notna().sum())
+    seed = design_seed(int(manifest["experiment"]["seed"]))
+    if design.kind in ("sobol", "morris"):
+        if missing:
+            raise CoGovInputError(f"{missing} of {n_points} design points have no successful run with a value of "
+                                  f"{outcome}; a {design.kind} analysis needs every point (finish the sweep with "
+                                  "--resume)", source=str(out))
+        yv = y.reindex(range(n_points)).to_numpy()
+        if design.kind == "sobol":
+            table, s2 = sobol_indices(factors, yv, second_order=design.second_order, seed=seed)
+            note = (f"Sobol indices of {outcome} from {n_points} design points x {manifest['experiment']['replications']}"
+                    " replications (mean per point); intervals are 95% bootstrap intervals.")
+            return Sensitivity("sobol", outcome, table, note, s2)
+        design_df = pd.read_parquet(out / "design.parquet").drop_duplicates("point").sort_values("point")
+        unit = design_df[[f"u:{f.key}" for f in factors]].to_numpy()
+        table = morris_effects(factors, unit, yv, levels=design.levels, seed=seed)
+        note = (f"Morris elementary effects of {outcome} ({design.samples} trajectories); mu* and sigma are in units "
+                "of the outcome per full range of the factor.")
+        return Sensitivity("morris", outcome, table, note)
+    keys = [f.key for f in factors]
+    points = point_summary(results, outcome, keys)
+    per_point = ok.groupby("point")[keys].first().join(y.rename(outcome)).dropna()
+    table = factor_importance(per_point, per_point[outcome], factors, grid=design.kind == "full_factorial")
+    note = (f"{design.kind} design, {n_points} points; 'explained' is the share of the variance of the point means "
+            f"of {outcome} that each factor explains on its own.")
+    return Sensitivity("summary", outcome, table, note, points)
+
+
+def plot(result: Sensitivity, lang: str = "en"):
+    """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cogov_sim.plots import cjk_font
+
+    if lang == "zh":
+        cjk_font()
+    t = result.table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.6))
+    y = np.arange(len(t))
+    if result.method == "sobol":
+        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)" if lang == "en" else "一阶指数 S1")
+        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)" if lang == "en" else "总效应指数 ST")
+        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
+        ax.legend(loc="lower right")
+    elif result.method == "morris":
+        ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], label="mu*")
+        ax.plot(t["sigma"], y, "ko", label="sigma")
+        ax.set_xlabel(f"elementary effect on {result.outcome}" if lang == "en" else f"基本效应: {result.outcome}")
+        ax.legend(loc="lower right")
+    else:
+        ax.barh(y, t["explained"], 0.6)
+        ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
+    ax.set_yticks(y, t["factor"])
+    ax.set_title(result.outcome)
+    fig.tight_layout()
+    return fig
+
+
+def write(result: Sensitivity, folder: Path) -> list[Path]:
+    """Write the table (CSV and Markdown) and the plot into ``folder``; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{result.method}_{result.outcome}"
+    paths = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
+    result.table.to_csv(paths[0], index=False)
+    text = f"# {result.method}: {result.outcome}\n\n{result.note}\n\n{markdown(result.table)}\n"
+    if result.second_order is not None:
+        extra = "second-order indices" if result.method == "sobol" else "design points (mean and 95% interval)"
+        text += f"\n## {extra}\n\n{markdown(result.second_order)}\n"
+    paths[1].write_text(text, encoding="utf-8")
+    fig = plot(result)
+    fig.savefig(paths[2], dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return paths
