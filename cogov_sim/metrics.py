@@ -98,6 +98,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             "平台质量"),
     Outcome("security_level", "0-1", "Data-security level (resident-weighted).", "Security level", "安全水平"),
     Outcome("staff_skill", "0-1", "Staff skill (resident-weighted).", "Staff skill", "人员能力"),
+    Outcome("adopted", "share", "Communities running a piloted reform (pilot sites and adopters; per community 1 "
+            "or 0).", "Reform adopted", "改革覆盖率"),
     Outcome("service_orientation", "0-1", "Service orientation, 0 passive to 1 active (resident-weighted).",
             "Service orientation", "主动服务"),
 )

@@ -18,6 +18,7 @@ from cogov_sim import rules
 from cogov_sim.agents import COLLABORATIVE, Enterprise, Government, SocialOrganisation
 from cogov_sim.metrics import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
 from cogov_sim.networks import Network, build_network
+from cogov_sim.pilots import PilotProgrammes
 from cogov_sim.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
 from cogov_sim.rng import Streams
 from cogov_sim.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
@@ -122,6 +123,7 @@ class CoGovModel(mesa.Model):
         self.government = Government(self)
         self._mix = np.array([scenario.issues.mix_young, scenario.issues.mix_middle, scenario.issues.mix_older])
         self.recorder = Recorder(scenario.run.steps, self.n_communities)
+        self.pilots = PilotProgrammes(self)
         self.budget_cut = np.zeros(self.n_communities)
         self.surge = np.zeros(self.n_communities)
         self.surge_category = np.full(self.n_communities, -1)
@@ -253,6 +255,8 @@ class CoGovModel(mesa.Model):
     def week(self, t: int, *, record: bool) -> None:
         """The phases of week ``t`` (weeks before 1 are burn-in weeks)."""
         self.apply_schedule(t)
+        if t >= 1 and self.pilots.pilots:
+            self.pilots.before_week(t)
         self.government.fund()
         self.effective = self._effective_levers()
         self.government.develop_capacity()
@@ -639,6 +643,9 @@ class CoGovModel(mesa.Model):
             out[o[name], k] = level @ weights
         spend, funding = g.spend.sum(), g.funding
         cost = (g.spend / np.maximum(funding, 1e-300)).sum()
+        adopted = self.pilots.adopted
+        out[o["adopted"], :k] = adopted
+        out[o["adopted"], k] = adopted.mean()
         out[o["funding_ratio"], :k] = funding
         out[o["funding_ratio"], k] = spend / cost if cost > 0 else 1.0
         self.recorder.put(t, out)

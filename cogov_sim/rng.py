@@ -28,8 +28,9 @@ STREAM_NAMES: tuple[str, ...] = (
     "volunteering",  # public goods game revisions
     "data",          # breaches and exposure
     "decision",      # third-party estimates of need
-    "scaleup",       # reserved for the adoption of reforms by communities
+    "scaleup",       # adoption of a piloted reform by imitation
     "agents",        # Mesa's own generators (AgentSet shuffles)
+    "pilots",        # random choice of pilot sites
 )
 
 

@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -88,7 +90,11 @@ def tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     ts = pd.DataFrame(model.timeseries())
     cs = pd.DataFrame(model.community_timeseries())
     sizes = model.network.community_sizes
-    cs.insert(2, "residents", sizes[cs["community"].to_numpy()].astype(np.int64))
+    comm = cs["community"].to_numpy()
+    cs.insert(2, "residents", sizes[comm].astype(np.int64))
+    for name, values in model.pilots.table().items():
+        if name != "community":
+            cs[name] = values[comm]
     return ts, cs
 
 
@@ -113,6 +119,7 @@ def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, mod
         "wall_time_s": round(wall, 3),
         "model_time_s": round(model_time, 3),
         "command": argv,
+        "pilots": [ev.to_dict() for ev in model.pilots.evaluations],
         "rebuild": f"cogov run <scenario.toml from this manifest> --seed {s.run.seed}",
     }
 
@@ -127,18 +134,36 @@ def new_run_dir(root: Path, scenario: Scenario, started: _dt.datetime) -> Path:
     return out
 
 
-def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, figures: bool = True) -> RunResult:
-    """Write the run's files into ``out_dir`` (which must not exist or be empty), atomically."""
+def check_new_folder(out_dir: Path) -> None:
+    """Refuse an output folder that exists and is not empty (results are never overwritten)."""
     if out_dir.exists() and any(out_dir.iterdir()):
         raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
                               "overwritten)", source=str(out_dir), key="--out")
-    ts, cs = tables(model)
+
+
+@contextmanager
+def atomic_folder(out_dir: Path) -> Iterator[Path]:
+    """A temporary sibling folder to write into; it becomes ``out_dir`` when the block ends
+    normally and is removed if it raises, so a folder of results is complete or absent."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(f".{out_dir.name}.partial-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        yield tmp
+        if out_dir.exists():
+            out_dir.rmdir()
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, figures: bool = True) -> RunResult:
+    """Write the run's files into ``out_dir`` (which must not exist or be empty), atomically."""
+    check_new_folder(out_dir)
+    ts, cs = tables(model)
+    with atomic_folder(out_dir) as tmp:
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         cs.to_parquet(tmp / "communities.parquet", index=False)
         (tmp / "scenario.toml").write_text(scenario_toml(model.scenario), encoding="utf-8")
@@ -149,12 +174,6 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, fig
             dashboard(ts, title=model.scenario.name).savefig(tmp / "figures" / "dashboard.png", dpi=120)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=_plain),
                                            encoding="utf-8")
-        if out_dir.exists():
-            out_dir.rmdir()
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return RunResult(ts, cs, manifest, out_dir)
 
 
@@ -163,9 +182,8 @@ def run_scenario(scenario: Scenario, *, out_dir: Path | None = None, results_roo
     """Run one scenario and write its results (to ``out_dir``, or a new folder under ``results_root``)."""
     started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()
-    if out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
-        raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
-                              "overwritten)", source=str(out_dir), key="--out")
+    if out_dir is not None:
+        check_new_folder(out_dir)
     model, model_time = simulate(scenario, progress=progress)
     manifest = build_manifest(model, started=started, wall=time.perf_counter() - t0, model_time=model_time,
                               argv=argv)
@@ -178,7 +196,7 @@ def scenario_toml(scenario: Scenario) -> str:
     d = scenario.to_dict()
     lines = [f"# Fully resolved scenario '{scenario.name}', written by cogov_sim.", ""]
     for section, body in d.items():
-        if section in ("interventions", "shocks"):
+        if section in ("interventions", "shocks", "pilots"):
             continue
         lines.append(f"[{section}]")
         for key, value in body.items():
@@ -190,6 +208,14 @@ def scenario_toml(scenario: Scenario) -> str:
         lines.append(f"communities = {_toml_value(iv['communities'])}")
         lines.append(f"label = {_toml_value(iv['label'])}")
         lines.append("set = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in iv["set"].items()) + " }")
+        lines.append("")
+    for pl in d["pilots"]:
+        lines.append("[[pilots]]")
+        for key, value in pl.items():
+            if isinstance(value, dict):
+                lines.append(f"{key} = {{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }")
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     for sh in d["shocks"]:
         lines.append("[[shocks]]")

@@ -124,6 +124,7 @@ class ScenarioInfo:
 
     name: str = p("scenario", "-", "Short name used in result paths and reports.", "user")
     description: str = p("", "-", "One sentence on what the scenario represents.", "user")
+    description_zh: str = p("", "-", "The same sentence in Chinese, for Chinese reports and workshops.", "user")
     paper_section: str = p("", "-", "Section of Fang (2024) the scenario stands for.", FANG)
 
 
@@ -602,6 +603,39 @@ SECTIONS: dict[str, type] = {
 }
 
 
+class FrozenMap(Mapping):
+    """A read-only mapping that pickles (lever settings must travel to worker processes)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None):
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenMap is read-only")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self._data
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_data", dict(state))
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._data.items())))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
 @dataclass(frozen=True)
 class Intervention:
     """Levers set to new values in some communities from a given step on (the hook for pilots)."""
@@ -623,6 +657,73 @@ class Shock:
     communities: tuple[int, ...] | None = None
     category: str | None = None
     label: str = ""
+
+
+PILOT_SELECTIONS: tuple[str, ...] = ("list", "random", "most_in_need", "best_connected", "most_able")
+SCALE_UPS: tuple[str, ...] = ("none", "mandate", "imitation")
+COMPARISONS: tuple[str, ...] = ("others", "neighbours", "distant")
+
+
+@dataclass(frozen=True)
+class Pilot:
+    """A pilot programme (Fang 2024, 4.3: 以点带面, from points to the whole).
+
+    ``levers`` are applied in the pilot communities from ``start`` and kept there; ``extra``
+    levers (extra effort: attention, staff, money) only during the ``duration`` weeks. Sites are
+    an explicit list, or ``count`` (or ``share``) communities chosen by ``select``: at random,
+    most in need (most open issues per resident), best connected (most ties to other
+    communities) or most able (highest mean digital literacy plus trust: the better-off sites
+    real pilots favour). At the end the pilot is evaluated as a difference-in-differences of
+    ``evaluate`` over ``window`` weeks before the start and before the end, against the
+    comparison communities; then scale-up: ``none``; ``mandate`` (every community adopts when
+    the gain reaches ``threshold``); or ``imitation``, where each community that has not adopted
+    adopts each week with probability p + q x (share of its neighbouring communities, or of all
+    communities with ``neighbourhood = "all"``, that have adopted): Bass (1969) diffusion.
+    """
+
+    levers: Mapping[str, Any]
+    start: int
+    duration: int
+    label: str = "pilot"
+    communities: tuple[int, ...] | None = None
+    select: str = "list"
+    count: int | None = None
+    share: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: FrozenMap())
+    evaluate: str = "resolution_rate"
+    better: str = "higher"
+    compare_with: str = "others"
+    window: int = 13
+    scale_up: str = "none"
+    threshold: float | None = None
+    p: float = 0.0
+    q: float = 0.0
+    neighbourhood: str = "network"
+
+    def to_dict(self) -> dict[str, Any]:
+        """As in a scenario file (``set`` for the levers), leaving out unset fields."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            out["set" if f.name == "levers" else f.name] = (list(v) if isinstance(v, tuple) else
+                                                            dict(v) if isinstance(v, Mapping) else v)
+        if out["select"] != "list":
+            out.pop("communities", None)
+        return out
+
+    @property
+    def end(self) -> int:
+        """The week of the evaluation (the first week after the pilot)."""
+        return self.start + self.duration
+
+    def n_sites(self, n_communities: int) -> int:
+        if self.communities is not None:
+            return len(self.communities)
+        if self.count is not None:
+            return self.count
+        return max(1, int(round((self.share or 0.0) * n_communities)))
 
 
 @dataclass(frozen=True)
@@ -652,6 +753,7 @@ class Scenario:
     costs: Costs = Costs()
     interventions: tuple[Intervention, ...] = ()
     shocks: tuple[Shock, ...] = ()
+    pilots: tuple[Pilot, ...] = ()
     #: Folder that relative paths in the scenario (network files) are resolved against.
     base_dir: str = ""
 
@@ -677,6 +779,7 @@ class Scenario:
              "set": dict(i.levers), "label": i.label}
             for i in self.interventions
         ]
+        out["pilots"] = [pl.to_dict() for pl in self.pilots]
         out["shocks"] = [
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(s).items() if v is not None}
             for s in self.shocks
@@ -818,6 +921,7 @@ def _check_consistency(s: Scenario, source: str | None) -> None:
                                   source=source, key="interventions.step")
     for sh in s.shocks:
         _check_communities(sh.communities, s, source, "shocks")
+    _check_pilots(s, source)
 
 
 def _check_communities(comms: tuple[int, ...] | None, s: Scenario, source: str | None, where: str) -> None:
@@ -850,20 +954,134 @@ def _parse_intervention(raw: Any, source: str | None) -> Intervention:
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise CoGovInputError(f"{step!r} is not a step; allowed: an integer from 0", source=source,
                               key="interventions.step")
-    sets = raw.get("set")
-    if not isinstance(sets, dict) or not sets:
-        raise CoGovInputError("missing or empty; allowed: a table of lever = value", source=source,
-                              key="interventions.set")
+    levers = _parse_levers(raw.get("set"), source, "interventions.set")
+    label = raw.get("label", "")
+    return Intervention(step=step, communities=_parse_communities(raw.get("communities"), source, "interventions"),
+                        levers=levers, label=str(label))
+
+
+def _parse_levers(sets: Any, source: str | None, key: str, *, empty_ok: bool = False) -> Mapping[str, Any]:
+    if sets is None and empty_ok:
+        return FrozenMap()
+    if not isinstance(sets, dict) or (not sets and not empty_ok):
+        raise CoGovInputError("missing or empty; allowed: a table of lever = value", source=source, key=key)
     levers: dict[str, Any] = {}
     for name, value in sets.items():
         name = name.removeprefix("levers.")
         if name not in LEVERS:
             raise CoGovInputError(f"'{name}' is not a lever; allowed: {', '.join(LEVERS)}{_suggest(name, LEVERS)}",
-                                  source=source, key="interventions.set")
+                                  source=source, key=key)
         levers[name] = coerce(lever_spec(name), value, source=source)
-    label = raw.get("label", "")
-    return Intervention(step=step, communities=_parse_communities(raw.get("communities"), source, "interventions"),
-                        levers=MappingProxyType(levers), label=str(label))
+    return FrozenMap(levers)
+
+
+def _parse_pilot(raw: Any, source: str | None) -> Pilot:
+    from cogov_sim.metrics import OUTCOME_NAMES
+
+    if not isinstance(raw, dict):
+        raise CoGovInputError("each [[pilots]] must be a table", source=source, key="pilots")
+    allowed = ("label", "set", "extra", "start", "duration", "communities", "select", "count", "share", "evaluate",
+               "better", "compare_with", "window", "scale_up", "threshold", "p", "q", "neighbourhood")
+    for k in raw:
+        if k not in allowed:
+            raise CoGovInputError(f"unknown field '{k}'; allowed: {', '.join(allowed)}{_suggest(k, allowed)}",
+                                  source=source, key=f"pilots.{k}")
+
+    def integer(k: str, lo: int, default: Any = None) -> Any:
+        v = raw.get(k, default)
+        if v is None:
+            return None
+        if not isinstance(v, int) or isinstance(v, bool) or v < lo:
+            raise CoGovInputError(f"{v!r} is not allowed; allowed: an integer from {lo}", source=source,
+                                  key=f"pilots.{k}")
+        return v
+
+    def number(k: str, lo: float, hi: float, default: Any = None) -> Any:
+        v = raw.get(k, default)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+            raise CoGovInputError(f"{v!r} is not allowed; allowed: a number from {lo:g} to {hi:g}", source=source,
+                                  key=f"pilots.{k}")
+        return float(v)
+
+    def choice(k: str, options: tuple[str, ...], default: str) -> str:
+        v = raw.get(k, default)
+        if v not in options:
+            raise CoGovInputError(f"{v!r} is not allowed; allowed: {', '.join(options)}{_suggest(str(v), options)}",
+                                  source=source, key=f"pilots.{k}")
+        return v
+
+    communities = _parse_communities(raw.get("communities"), source, "pilots") if "communities" in raw else None
+    select = choice("select", PILOT_SELECTIONS, "list" if communities is not None else "random")
+    count, share = integer("count", 0), number("share", 0.0, 1.0)
+    if select == "list" and communities is None:
+        raise CoGovInputError("select = 'list' needs 'communities'; allowed: a list of community numbers, or "
+                              f"select = one of {', '.join(PILOT_SELECTIONS[1:])} with 'count' or 'share'",
+                              source=source, key="pilots.communities")
+    if select != "list" and communities is not None:
+        raise CoGovInputError(f"give either 'communities' or select = '{select}', not both", source=source,
+                              key="pilots.select")
+    if select != "list" and (count is None) == (share is None):
+        raise CoGovInputError(f"select = '{select}' needs exactly one of 'count' or 'share'", source=source,
+                              key="pilots.count")
+    scale_up = choice("scale_up", SCALE_UPS, "none")
+    threshold = number("threshold", -1e12, 1e12)
+    if scale_up == "mandate" and threshold is None:
+        raise CoGovInputError("scale_up = 'mandate' needs a 'threshold' (the evaluated gain that triggers it)",
+                              source=source, key="pilots.threshold")
+    evaluate = raw.get("evaluate", "resolution_rate")
+    if evaluate not in OUTCOME_NAMES:
+        raise CoGovInputError(f"{evaluate!r} is not an outcome{_suggest(str(evaluate), OUTCOME_NAMES)}; allowed: an "
+                              "outcome name such as resolution_rate", source=source, key="pilots.evaluate")
+    if count == 0 and not (scale_up == "imitation" and threshold is None):
+        raise CoGovInputError("count = 0 (no pilot sites) is only allowed for pure imitation (scale_up = "
+                              "'imitation' without a threshold)", source=source, key="pilots.count")
+    return Pilot(
+        levers=_parse_levers(raw.get("set"), source, "pilots.set"), start=integer("start", 1, None) or 0,
+        duration=integer("duration", 1, None) or 0, label=str(raw.get("label", "pilot")), communities=communities,
+        select=select, count=count, share=share, extra=_parse_levers(raw.get("extra"), source, "pilots.extra",
+                                                                      empty_ok=True),
+        evaluate=evaluate, better=choice("better", ("higher", "lower"), "higher"),
+        compare_with=choice("compare_with", COMPARISONS, "others"), window=integer("window", 1, 13),
+        scale_up=scale_up, threshold=threshold, p=number("p", 0.0, 1.0, 0.0), q=number("q", 0.0, 1.0, 0.0),
+        neighbourhood=choice("neighbourhood", ("network", "all"), "network"))
+
+
+def _check_pilots(s: Scenario, source: str | None) -> None:
+    k = s.space.communities
+    for i, pl in enumerate(s.pilots):
+        where = f"pilots[{i}] '{pl.label}'"
+        if pl.start < 1 or pl.duration < 1:
+            raise CoGovInputError(f"{where}: needs 'start' and 'duration' (integers from 1)", source=source,
+                                  key="pilots.start")
+        _check_communities(pl.communities, s, source, "pilots")
+        if pl.end > s.run.steps:
+            raise CoGovInputError(f"{where} is longer than the run: it runs from week {pl.start} for {pl.duration} "
+                                  f"weeks and is evaluated in week {pl.end}, after the last week {s.run.steps}; "
+                                  "allowed: start + duration <= run.steps",
+                                  source=source, key="pilots.duration")
+        if pl.start - pl.window < 1 and pl.n_sites(k) > 0:
+            raise CoGovInputError(f"{where}: the evaluation needs {pl.window} recorded weeks before the start; "
+                                  f"allowed: start > window ({pl.window})", source=source, key="pilots.start")
+        if pl.window > pl.duration and pl.n_sites(k) > 0:
+            raise CoGovInputError(f"{where}: window {pl.window} is longer than the pilot ({pl.duration} weeks)",
+                                  source=source, key="pilots.window")
+        if s.network.kind != "file" and pl.n_sites(k) >= k:
+            raise CoGovInputError(f"{where}: {pl.n_sites(k)} pilot sites leave no comparison community; allowed: "
+                                  f"fewer than {k}", source=source, key="pilots.count")
+    for i, a in enumerate(s.pilots):
+        for b in s.pilots[i + 1:]:
+            both = [n for n in a.levers if n in b.levers and a.levers[n] != b.levers[n]]
+            both += [n for n in a.extra if n in b.extra and a.extra[n] != b.extra[n]]
+            if not both:
+                continue
+            disjoint = (a.communities is not None and b.communities is not None
+                        and not set(a.communities) & set(b.communities) and a.scale_up == b.scale_up == "none")
+            if not disjoint:
+                raise CoGovInputError(f"pilots '{a.label}' and '{b.label}' may cover the same communities but set "
+                                      f"{', '.join(sorted(set(both)))} differently; allowed: the same value, or "
+                                      "explicit disjoint communities without scale-up", source=source, key="pilots.set")
 
 
 def _parse_shock(raw: Any, source: str | None) -> Shock:
@@ -913,10 +1131,11 @@ def apply_values(base: Scenario, values: Mapping[str, Any], *, source: str | Non
     return out
 
 
-def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[Any], list[Any]]:
+def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list[Any], list[Any], list[Any]]:
     flat: dict[str, Any] = {}
     interventions: list[Any] = []
     shocks: list[Any] = []
+    pilots: list[Any] = []
     for section, body in data.items():
         if section == "base":
             continue
@@ -926,15 +1145,18 @@ def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list
         if section == "shocks":
             shocks = body if isinstance(body, list) else [body]
             continue
+        if section == "pilots":
+            pilots = body if isinstance(body, list) else [body]
+            continue
         if section not in SECTIONS:
-            options = [*SECTIONS, "base", "interventions", "shocks"]
+            options = [*SECTIONS, "base", "interventions", "shocks", "pilots"]
             raise CoGovInputError(f"unknown section{_suggest(section, options)}; allowed: {', '.join(options)}",
                                   source=source, key=section)
         if not isinstance(body, dict):
             raise CoGovInputError("must be a table, e.g. [population]", source=source, key=section)
         for name, value in body.items():
             flat[f"{section}.{name}"] = value
-    return flat, interventions, shocks
+    return flat, interventions, shocks, pilots
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -973,7 +1195,7 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
         base = _load(base_path, {}, (*seen, path.resolve()))
     else:
         base = Scenario()
-    flat, raw_int, raw_shocks = _flatten(data, src)
+    flat, raw_int, raw_shocks, raw_pilots = _flatten(data, src)
     if "scenario.name" not in flat and base_name is None:
         flat["scenario.name"] = path.stem
     elif "scenario.name" not in flat:
@@ -981,7 +1203,9 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
     scenario = apply_values(base, flat, source=src)
     interventions = (*base.interventions, *(_parse_intervention(r, src) for r in raw_int))
     shocks = (*base.shocks, *(_parse_shock(r, src) for r in raw_shocks))
+    pilots = (*base.pilots, *(_parse_pilot(r, src) for r in raw_pilots))
     scenario = dataclasses.replace(scenario, interventions=tuple(interventions), shocks=tuple(shocks),
+                                   pilots=tuple(pilots),
                                    base_dir=str(path.parent.resolve()))
     _check_consistency(scenario, src)
     if overrides:

@@ -176,6 +176,9 @@ def test_model_is_freed_after_use():
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_every_scenario_runs(path):
-    s = load_scenario(path, {"population.residents": 1500, "run.steps": 8, "run.burn_in": 4})
+    steps = max([8] + [pl.end for pl in load_scenario(path).pilots])  # a pilot must end within the run
+    s = load_scenario(path, {"population.residents": 1500, "run.steps": steps, "run.burn_in": 4})
     m = run(s)
-    assert len(m.timeseries()["step"]) == 8
+    assert len(m.timeseries()["step"]) == steps
+    if s.pilots:
+        assert m.pilots.adopted.any() and len(m.pilots.evaluations) == len(s.pilots)
