@@ -120,6 +120,55 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    import datetime as _dt
+
+    from cogov_sim.compare import CompareRunError, run_comparison
+    from cogov_sim.executors import make_executor
+    from cogov_sim.report import findings, write_report
+    from cogov_sim.runner import check_new_folder
+    from cogov_sim.scenario import load_scenario
+
+    if args.replications < 2:
+        raise CoGovInputError(f"{args.replications} replications give no interval; allowed: an integer from 2",
+                              key="--replications")
+    overrides = _overrides(argparse.Namespace(set=args.set))
+    scenarios = [load_scenario(resolve_scenario_path(name), overrides) for name in args.scenarios]
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out else Path("results") / "compare" / stamp
+    check_new_folder(out)
+    executor = make_executor(args.workers, args.scheduler)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="run", desc="compare", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        cmp = run_comparison(scenarios, replications=args.replications, seed=args.seed, executor=executor,
+                             progress=progress)
+    except CompareRunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        executor.close()
+        if bar is not None:
+            bar.close()
+    write_report(cmp, out, lang=args.lang, argv=sys.argv)
+    from cogov_sim.compare import cost_effectiveness, kpi_table, pilot_effects
+
+    for line in findings(kpi_table(cmp), pilot_effects(cmp), cost_effectiveness(cmp), args.lang):
+        print(f"- {line}")
+    print(f"{len(cmp.runs)} runs ({len(cmp.plan.variants)} variants x {cmp.replications} replications) in "
+          f"{cmp.wall_s:.0f} s; report: {out / 'report.html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -147,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="finish the runs missing from --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("compare", help="compare scenarios and pilot programmes under the same seeds; write a "
+                       "planner's report")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or names in scenarios/; the "
+                   "first is the reference for differences")
+    p.add_argument("--replications", type=int, default=20, help="replications per scenario, from 2 (default 20)")
+    p.add_argument("--seed", type=int, help="root seed of the replication seeds (default: the first scenario's)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every scenario")
+    p.add_argument("--out", help="report folder (default results/compare/<time>/)")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")

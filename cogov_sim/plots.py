@@ -21,10 +21,37 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi 
              "Source Han Sans SC", "SimHei", "Microsoft YaHei", "AR PL UMing CN", "Droid Sans Fallback")
 
 
+def _bundled_cjk_files() -> list[str]:
+    """Noto Sans CJK SC as shipped by the ``mplfonts`` dependency (found without importing it)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    return [str(p) for p in sorted(folder.glob("NotoSansCJKsc-Regular.*"))]
+
+
+_REGISTERED = False
+
+
 def cjk_font() -> str | None:
-    """The first installed font that has Chinese glyphs, if any."""
+    """The name of a font with Chinese glyphs: the bundled Noto Sans CJK SC (registered with
+    matplotlib on first use), else the first installed one from :data:`CJK_FONTS`."""
+    global _REGISTERED
+    if not _REGISTERED:
+        for path in _bundled_cjk_files():
+            font_manager.fontManager.addfont(path)
+        _REGISTERED = True
     names = {f.name for f in font_manager.fontManager.ttflist}
     return next((n for n in CJK_FONTS if n in names), None)
+
+
+def font_rc(lang: str) -> dict:
+    """matplotlib settings for text in ``lang`` (a CJK font first for Chinese)."""
+    font = cjk_font() if lang == "zh" else None
+    return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False} if font else {}
 
 
 def label(name: str, lang: str = "en") -> str:
@@ -55,9 +82,7 @@ PANEL_TITLES_ZH = {"Participation by channel": "各渠道参与率", "Participat
 
 def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en") -> plt.Figure:
     """A 2 x 3 figure of the main outcomes over time, for a slide."""
-    font = cjk_font() if lang == "zh" else None
-    rc = {"font.family": [font, "DejaVu Sans"]} if font else {}
-    with plt.rc_context(rc):
+    with plt.rc_context(font_rc(lang)):
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
         weeks = ts["step"].to_numpy()
         for ax, (panel, cols, kind) in zip(axes.flat, PANELS, strict=True):

@@ -1,0 +1,275 @@
+"""`cogov compare`: common random numbers, intervals, the pilot-effect decomposition, the
+planner's report (read back, and opened in a real browser), and bad input."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cogov_sim.compare import (
+    Comparison,
+    kpi_table,
+    mean_ci,
+    pilot_effects,
+    plan,
+    ratio_ci,
+    reform_everywhere,
+    reform_nowhere,
+    run_comparison,
+    spillover,
+    tie_share,
+)
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.executors import LocalExecutor, SerialExecutor
+from cogov_sim.scenario import load_scenario
+
+from .conftest import ROOT
+
+TINY = {"population.residents": 800, "space.communities": 8, "run.steps": 60, "run.burn_in": 4}
+PILOTS = sorted((ROOT / "scenarios" / "pilots").glob("*.toml"))
+TINY_ARGS = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+
+
+def cogov(*args, cwd=ROOT, timeout=600):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "cogov_sim.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def tiny(path):
+    return load_scenario(path, TINY)
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    return run_comparison([tiny(PILOTS[0]), tiny(PILOTS[1]), tiny(ROOT / "scenarios" / "mixed_estates.toml")],
+                          replications=3, executor=SerialExecutor())
+
+
+# ---------------------------------------------------------------------------------- statistics
+def test_mean_ci_by_hand():
+    m, lo, hi = mean_ci(np.array([1.0, 2.0, 3.0]))
+    h = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)
+    assert (m, lo, hi) == pytest.approx((2.0, 2.0 - h, 2.0 + h))
+    m, lo, hi = mean_ci(np.array([[1.0, 5.0], [3.0, np.nan], [2.0, 7.0]]), axis=0)
+    assert m.tolist() == pytest.approx([2.0, 6.0]) and np.isfinite(lo).all()
+    m, lo, hi = mean_ci(np.array([4.0]))
+    assert m == 4.0 and np.isnan(lo) and np.isnan(hi)
+
+
+def test_ratio_ci_is_a_ratio_of_means_with_a_reproducible_interval():
+    num, den = np.array([2.0, 4.0, 3.0, 5.0]), np.array([1.0, 1.0, 2.0, 2.0])
+    r, lo, hi = ratio_ci(num, den, seed=3)
+    assert r == pytest.approx(14 / 6) and lo <= r <= hi
+    assert ratio_ci(num, den, seed=3) == (r, lo, hi)
+    assert np.isnan(ratio_ci(num, -den, seed=3)[0])
+
+
+def test_tie_share_counts_ties_to_pilot_sites_over_all_external_ties():
+    links = np.array([[5, 2, 1], [2, 7, 0], [1, 0, 3]])
+    share = tie_share(links, np.array([True, False, False]))
+    assert share.tolist() == pytest.approx([0.0, 1.0, 1.0])
+    share = tie_share(links, np.array([False, True, False]))
+    assert share.tolist() == pytest.approx([2 / 3, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------------------------- variants
+def test_counterfactuals_remove_the_pilots_or_apply_the_reform_everywhere_from_the_start():
+    s = tiny(PILOTS[1])
+    pl = s.pilots[0]
+    nowhere, everywhere = reform_nowhere(s), reform_everywhere(s)
+    assert nowhere.pilots == () and everywhere.pilots == ()
+    added = everywhere.interventions[-1]
+    assert added.step == pl.start and added.communities is None and dict(added.levers) == dict(pl.levers)
+    assert not set(pl.extra) & set(added.levers)  # the pilot's extra effort is not part of the roll-out
+
+
+def test_plan_runs_shared_counterfactuals_once_and_reuses_a_given_scenario():
+    scenarios = [tiny(p) for p in PILOTS] + [tiny(ROOT / "scenarios" / "mixed_estates.toml")]
+    p = plan(scenarios)
+    # every pilot scenario pilots the same reform from the same week: one nowhere (= mixed_estates) and one
+    # everywhere variant serve them all
+    assert len(p.variants) == len(scenarios) + 1
+    assert set(p.nowhere.values()) == {len(scenarios) - 1}
+    assert len(set(p.everywhere.values())) == 1
+    with pytest.raises(CoGovInputError, match="appears more than once"):
+        plan([scenarios[0], scenarios[0]])
+
+
+def test_fewer_than_two_replications_are_refused():
+    with pytest.raises(CoGovInputError, match="allowed: an integer from 2"):
+        run_comparison([tiny(PILOTS[0])], replications=1)
+
+
+# ---------------------------------------------------------------------------------- analysis
+def test_the_measured_effect_is_trend_gap_plus_effect_in_sites_minus_spill_over(comparison):
+    effects = pilot_effects(comparison)
+    assert list(effects["scenario"]) == ["pilot_random_sites", "pilot_best_off_sites"]
+    recomposed = effects["placebo"] + effects["in_sites"] - effects["spill"]
+    assert np.allclose(effects["measured"], recomposed, atol=1e-12)
+    assert np.allclose(effects["bias"], effects["measured"] - effects["ate"], atol=1e-12)
+    # the true effect everywhere is one number for the reform, whichever sites a pilot used
+    assert effects["ate"].nunique() == 1
+    for _, e in effects.iterrows():
+        assert e["measured_low"] <= e["measured"] <= e["measured_high"]
+
+
+def test_kpis_have_intervals_and_paired_differences_against_the_first_scenario(comparison):
+    kpis = kpi_table(comparison)
+    first = kpis[kpis["scenario"] == "pilot_random_sites"]
+    assert first["diff"].isna().all()
+    other = kpis[(kpis["scenario"] == "mixed_estates") & (kpis["kpi"] == "participation_rate")].iloc[0]
+    by_run = {v: [comparison.runs[v, r]["series"]["participation_rate"][-52:].mean() * 100 for r in range(3)]
+              for v in (0, 2)}
+    diff = np.array(by_run[2]) - np.array(by_run[0])
+    assert other["diff"] == pytest.approx(diff.mean())
+    assert other["diff_low"] == pytest.approx(mean_ci(diff)[1])
+    adopted = kpis[kpis["kpi"] == "adopted"].set_index("scenario")["mean"]
+    assert adopted["mixed_estates"] == 0.0 and adopted["pilot_random_sites"] == pytest.approx(100 * 3 / 8)
+
+
+def test_spillover_splits_non_pilots_into_near_and_far(comparison):
+    spill = spillover(comparison)
+    assert len(spill) == 2
+    assert (spill["near_communities"] + spill["far_communities"] == 5).all()
+    assert np.allclose(spill["near_minus_far"], spill["near"] - spill["far"], atol=1e-12)
+
+
+def test_the_same_seeds_give_the_same_numbers_whatever_runs_them(comparison):
+    again = run_comparison([tiny(PILOTS[0]), tiny(PILOTS[1]), tiny(ROOT / "scenarios" / "mixed_estates.toml")],
+                           replications=3, executor=LocalExecutor(2))
+    pd.testing.assert_frame_equal(kpi_table(comparison), kpi_table(again))
+    pd.testing.assert_frame_equal(pilot_effects(comparison), pilot_effects(again))
+    other = run_comparison([tiny(PILOTS[0]), tiny(PILOTS[1]), tiny(ROOT / "scenarios" / "mixed_estates.toml")],
+                           replications=3, seed=99)
+    assert other.seeds != comparison.seeds
+    assert not np.allclose(kpi_table(other)["mean"], kpi_table(comparison)["mean"])
+
+
+# ---------------------------------------------------------------------------------- the report
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare") / "report"
+    res = cogov("compare", str(PILOTS[0]), str(PILOTS[1]), str(PILOTS[3]), str(PILOTS[4]), "--replications", "3",
+                "--workers", "2", "--out", str(out), "--quiet", "--lang", "zh", *TINY_ARGS)
+    assert res.returncode == 0, res.stderr
+    return out, res
+
+
+def test_report_files_are_written_and_read_back(report):
+    out, res = report
+    for name in ("report.html", "report.md", "kpis.csv", "pilot_effects.csv", "spillover.csv",
+                 "cost_effectiveness.csv", "runs.csv", "manifest.json"):
+        assert (out / name).is_file(), name
+    for name in ("trajectories.png", "adoption.png", "network_map.png", "pilot_effects.png",
+                 "cost_effectiveness.png"):
+        assert (out / "figures" / name).stat().st_size > 10_000, name
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert set(kpis["scenario"]) == {"pilot_random_sites", "pilot_best_off_sites", "pilot_mandate",
+                                     "pilot_imitation"}
+    assert {"mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high"} <= set(kpis.columns)
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 3 * 6  # four scenarios and the two shared counterfactuals
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html  # opens offline
+    assert html.count("data:image/png;base64,") == 5
+    assert "关键指标" in html and "试点测得的效果与真实效果" in html and "<table>" in html
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "](figures/network_map.png)" in md and "| 方案 |" in md
+    assert "report.html" in res.stdout
+
+
+def test_the_same_seeds_give_identical_report_numbers(report, tmp_path):
+    out, _ = report
+    again = tmp_path / "again"
+    res = cogov("compare", str(PILOTS[0]), str(PILOTS[1]), str(PILOTS[3]), str(PILOTS[4]), "--replications", "3",
+                "--workers", "1", "--out", str(again), "--quiet", "--lang", "en", *TINY_ARGS)
+    assert res.returncode == 0, res.stderr
+    for name in ("kpis.csv", "pilot_effects.csv", "spillover.csv", "cost_effectiveness.csv"):
+        assert (out / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_chinese_labels_render_with_a_cjk_font():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cogov_sim.plots import cjk_font, font_rc
+
+    assert cjk_font() is not None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with plt.rc_context(font_rc("zh")):
+            fig, ax = plt.subplots()
+            ax.set_title("试点社区的参与率与满意率")
+            fig.canvas.draw()
+        plt.close(fig)
+    assert not [w for w in caught if "missing from" in str(w.message)]
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_the_html_report_shows_its_tables_and_figures_in_a_real_browser(report, tmp_path):
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("COGOV_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (COGOV_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from PIL import Image
+
+    out, _ = report
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars"]
+    url = (out / "report.html").resolve().as_uri()
+    dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+    assert dom.count("<table>") >= 5 and dom.count("<img") == 5
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, *flags, "--window-size=1280,9000", f"--screenshot={shot}", url], capture_output=True,
+                   timeout=120, check=True)
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    rows_with_ink = (pixels.min(axis=2) < 100).any(axis=1).sum()
+    assert rows_with_ink > 1000  # text and tables down the page
+    blue = (abs(pixels[..., 0] - 31) < 12) & (abs(pixels[..., 1] - 119) < 12) & (abs(pixels[..., 2] - 180) < 12)
+    assert blue.sum() > 2000  # the figures' first colour (matplotlib's tab:blue) is on screen
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--replications", "1"], "--replications"),
+    (["--lang", "fr"], "invalid choice"),
+    (["--set", "population.residents=-5"], "population.residents"),
+])
+def test_bad_compare_input_one_line_exit_2(tmp_path, args, fragment):
+    res = cogov("compare", str(PILOTS[0]), str(PILOTS[1]), "--out", str(tmp_path / "o"), *args)
+    assert res.returncode == 2, res.stderr
+    assert fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_compare_never_overwrites_a_report(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    res = cogov("compare", str(PILOTS[0]), "--replications", "2", "--out", str(out), *TINY_ARGS)
+    assert res.returncode == 2 and "not empty" in res.stderr
+    assert (out / "keep.txt").read_text() == "mine" and len(list(out.iterdir())) == 1
+
+
+def test_compare_names_an_unknown_community_in_a_pilot(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'base = "{PILOTS[0].as_posix()}"\n[[pilots]]\nlabel = "x"\nset = {{ grid_workers = 2.0 }}\n'
+                   "communities = [0, 40]\nstart = 30\nduration = 10\n", encoding="utf-8")
+    res = cogov("compare", str(bad), "--replications", "2", "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "40" in res.stderr and "bad.toml" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
