@@ -169,6 +169,136 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from cogov_sim.docking import CASES
+    from cogov_sim.executors import make_executor
+    from cogov_sim.textable import plain
+    from cogov_sim.validation import (
+        DEFAULT_SEED,
+        fmt_value,
+        load_checks,
+        run_check,
+        run_sets,
+        short_params,
+    )
+
+    for name in args.cases:
+        if name not in CASES:
+            raise CoGovInputError(f"'{name}' is not a docking case; allowed: {', '.join(CASES)}", key="CASE")
+    if args.replications is not None and args.replications < 1:
+        raise CoGovInputError(f"{args.replications}; allowed: an integer from 1", key="--replications")
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    executor = make_executor(args.workers, None)
+    try:
+        if args.patterns or args.fit:
+            return _patterns(args, executor)
+        if args.param:
+            if not args.cases:
+                raise CoGovInputError("--param needs the case it is for; allowed: e.g. cogov validate deffuant "
+                                      "--param epsilon=0.15", key="--param")
+            values = {}
+            for text in args.param:
+                if "=" not in text:
+                    raise CoGovInputError(f"'{text}' is not NAME=VALUE; allowed: e.g. epsilon=0.15", key="--param")
+                k, v = text.split("=", 1)
+                values[k.strip()] = v.strip()
+            rows = []
+            for name in args.cases:
+                params = CASES[name].resolve(values)
+                res = run_sets(name, [params], seed=seed, replications=args.replications or 1, executor=executor)[0]
+                if args.json:
+                    print(json.dumps({"case": name, "check": None, "params": _jsonable(params), "seed": seed,
+                                      "replications": args.replications or 1, "statistics": res["mean"],
+                                      "per_replication": res["replications"]}, ensure_ascii=False))
+                else:
+                    for stat in CASES[name].statistics:
+                        rows.append({"case": name, "params": short_params(params, name), "statistic": stat,
+                                     "ours": fmt_value(res["mean"][stat])})
+            if rows:
+                print(plain(pd_frame(rows)))
+            return 0
+        checks = [c for c in load_checks() if not args.cases or c.case in args.cases]
+        rows, failed = [], 0
+        t0 = time.perf_counter()
+        for check in checks:
+            result = run_check(check, seed=seed, replications=args.replications, reduced=args.reduced,
+                               executor=executor)
+            failed += not result.passed
+            if args.json:
+                print(json.dumps(_jsonable(result.to_dict()), ensure_ascii=False), flush=True)
+                continue
+            if not args.quiet:
+                print(f"{check.id}: {'pass' if result.passed else 'FAIL'} ({time.perf_counter() - t0:.0f} s)",
+                      file=sys.stderr, flush=True)
+            for i, run in enumerate(result.runs):
+                verdict = "pass" if run.passed else "FAIL"
+                if i == len(result.runs) - 1 and check.relation:
+                    verdict += f"; {check.relation}: {'yes' if result.relation_holds else 'NO'}"
+                rows.append({"check": check.id if i == 0 else "", "params": short_params(run.params, check.case),
+                             "statistic": check.statistic, "published": run.expected, "ours": fmt_value(run.value),
+                             "verdict": verdict})
+        if not args.json:
+            print(plain(pd_frame(rows)))
+            print(f"{len(checks) - failed} of {len(checks)} checks passed (seed {seed}"
+                  f"{', reduced sizes' if args.reduced else ''}); published values: cogov_sim/data/published.toml")
+        return 1 if failed else 0
+    finally:
+        executor.close()
+
+
+def _patterns(args: argparse.Namespace, executor) -> int:
+    """The calibration report (and, with --fit, the grid search of the fitted parameters)."""
+    import json
+
+    from cogov_sim.calibration import FIT_GRIDS, fit, run_patterns
+    from cogov_sim.textable import plain
+
+    seed = 2024 if args.seed is None else args.seed
+    reps = args.replications or 3
+    if args.fit:
+        for scenario in FIT_GRIDS:
+            best, best_loss, table = fit(scenario, seed=seed, replications=args.replications or 2, executor=executor)
+            print(f"{scenario}: best {best} (loss {best_loss:.2f}, in squared tolerances)")
+            if not args.quiet:
+                print(plain(pd_frame(table).sort_values("loss").head(10)))
+        return 0
+    results = run_patterns(seed=seed, replications=reps, executor=executor)
+    if args.json:
+        for r in results:
+            print(json.dumps(_jsonable(r.to_dict()), ensure_ascii=False))
+        return 0
+    rows = [{"pattern": r.pattern.id, "scenario": r.pattern.scenario, "target": f"{r.pattern.target:g} +- "
+             f"{r.pattern.tolerance:g}", "ours": f"{r.value:.3f}", "gap": f"{r.gap:+.3f}",
+             "verdict": "within" if r.within else "OUTSIDE"} for r in results]
+    print(plain(pd_frame(rows)))
+    print(f"{sum(r.within for r in results)} of {len(results)} patterns within tolerance ({reps} replications, "
+          f"seed {seed}); sources and definitions: docs/validation.md")
+    return 0
+
+
+def _jsonable(x):
+    import math
+
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and math.isinf(x):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
+
+
+def pd_frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -210,6 +340,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("validate", help="docking: run each mechanism alone against its published model")
+    p.add_argument("cases", nargs="*", metavar="CASE", help="granovetter, deffuant, santos, bass, centola (default: all)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="run the case at these parameters instead "
+                   "of the published checks (repeatable), e.g. epsilon=0.15")
+    p.add_argument("--replications", type=int, help="replications (default: each check's own; 1 with --param)")
+    p.add_argument("--seed", type=int, help="root seed (default 1978)")
+    p.add_argument("--reduced", action="store_true", help="the smaller sizes at which the published results still hold")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--json", action="store_true", help="one JSON object per check (or per case with --param)")
+    p.add_argument("--patterns", action="store_true", help="the calibration report: patterns of the real system, "
+                   "the model's value, the target and the gap")
+    p.add_argument("--fit", action="store_true", help="grid-search the fitted parameters of the calibration scenarios")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")

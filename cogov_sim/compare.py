@@ -34,7 +34,7 @@ Definitions (one replication; Y a community's mean of the evaluated outcome over
 Intervals are 95% t intervals of the mean across replications; ratios use a paired
 bootstrap over replications with a fixed seed, so the same seeds give the same numbers.
 Sources: Rubin (1974) and Angrist & Pischke (2009) on potential outcomes and DiD; Heilmann
-(2008) and Wang & Yang (2021) on how Chinese policy pilots are chosen and scaled up.
+(2008) and Wang & Yang (2025, JPE) on how Chinese policy pilots are chosen and scaled up.
 """
 
 from __future__ import annotations

@@ -1,0 +1,221 @@
+"""Docking: each mechanism alone against its published model (cogov validate)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cogov_sim.docking import (
+    CASES,
+    bass_peak,
+    bass_recursion,
+    case_scenario,
+    opinion_clusters,
+    parse_thresholds,
+    peak_step,
+)
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.executors import LocalExecutor
+from cogov_sim.model import CoGovModel
+from cogov_sim.validation import load_checks, relation_holds, run_check, run_sets
+
+from .conftest import ROOT
+
+CHECKS = load_checks()
+
+
+def cogov(*args, timeout=600):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "cogov_sim.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+# ----------------------------------------------------------------------------------- pieces by hand
+def test_thresholds_are_numbers_and_inclusive_ranges():
+    assert parse_thresholds("0..3", "k") == (0.0, 1.0, 2.0, 3.0)
+    assert parse_thresholds([0, 2, "2..4"], "k") == (0.0, 2.0, 2.0, 3.0, 4.0)
+    assert parse_thresholds("none", "k") is None
+    with pytest.raises(CoGovInputError, match="a..b range"):
+        parse_thresholds("0,x", "granovetter.thresholds")
+
+
+def test_opinion_clusters_split_at_gaps():
+    sizes = opinion_clusters(np.array([0.1, 0.11, 0.5, 0.52, 0.53, 0.9]), gap=0.1)
+    assert sizes.tolist() == [2, 3, 1]
+
+
+def test_the_discrete_bass_recursion_and_the_continuous_peak_by_hand():
+    f = bass_recursion(0.03, 0.38, 3)
+    f1 = 0.03
+    f2 = f1 + (0.03 + 0.38 * f1) * (1 - f1)
+    assert f.tolist() == pytest.approx([f1, f2, f2 + (0.03 + 0.38 * f2) * (1 - f2)])
+    t_star, f_star = bass_peak(0.03, 0.38)
+    assert t_star == pytest.approx(6.19, abs=0.005) and f_star == pytest.approx(0.4605, abs=0.0001)
+    assert peak_step(np.array([0.1, 0.3, 0.45, 0.5])) == 2
+
+
+def test_relations():
+    assert relation_holds("increasing", [1, 2, 3]) and not relation_holds("increasing", [1, 1, 3])
+    assert relation_holds("decreasing", [math.inf, 20, 5]) and relation_holds("increasing_or_equal", [0, 0, 1])
+    assert relation_holds(None, [1]) is None
+
+
+def test_the_isolated_base_switches_every_mechanism_off():
+    s = case_scenario("isolated", {"population.residents": 300, "run.steps": 30, "population.aware_share": 0.5,
+                                   "network.kind": "watts_strogatz", "network.ws_k": 6}, seed=3)
+    m = CoGovModel(s)
+    before = {k: getattr(m.residents, k).copy() for k in ("trust", "aware", "cooperator", "efficacy", "privacy",
+                                                          "status", "last_part")}
+    m.run()
+    for name, value in before.items():
+        assert np.array_equal(getattr(m.residents, name), value), name
+    ts = m.timeseries()
+    assert ts["issues_raised"].sum() == 0 and ts["spend"].sum() == 0 and ts["breaches"].sum() == 0
+
+
+# ----------------------------------------------------------------------------------- the data file
+def test_every_check_names_a_case_statistic_source_and_tolerance_reason():
+    assert {c.case for c in CHECKS} == set(CASES)
+    assert len({c.id for c in CHECKS}) == len(CHECKS)
+    for c in CHECKS:
+        assert c.source and c.claim and c.why and c.equivalence in ("numerical identity", "distributional",
+                                                                    "relational")
+        assert len(c.params()) == len(c.expect) == len(c.runs)
+
+
+def test_a_bad_published_file_is_refused_in_one_line(tmp_path):
+    bad = tmp_path / "published.toml"
+    bad.write_text('[[checks]]\nid = "x"\ncase = "schelling"\n', encoding="utf-8")
+    with pytest.raises(CoGovInputError, match="not a docking case") as err:
+        load_checks(bad)
+    assert "published.toml" in str(err.value) and "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------------------- the cases
+@pytest.mark.parametrize("case, params, check", [
+    ("granovetter", {"n": 30, "thresholds": "0..29"}, lambda s: s["participants"] == 30),
+    ("granovetter", {"n": 50, "threshold_mean": -1.0, "threshold_sd": 0.0}, lambda s: s["participants"] == 50),
+    ("deffuant", {"n": 200, "epsilon": 0.45, "mu": 0.3, "interactions": 20000}, lambda s: s["major_clusters"] == 1),
+    ("santos", {"n": 100, "z": 4, "eta": 0.3, "graphs": 2, "generations": 100},
+     lambda s: 0.0 <= s["cooperator_fraction"] <= 1.0),
+    ("bass", {"n": 60, "p": 0.1, "q": 0.2, "steps": 12},
+     lambda s: np.all(np.diff(s["adoption"]) >= 0) and 1 <= s["peak_step"] <= 12),
+    ("centola", {"n": 300, "k": 4, "threshold": 1, "rewiring": 0.05, "steps": 300},
+     lambda s: s["adopted_fraction"] >= 0.99 and s["steps_to_99"] is not None),
+])
+def test_each_case_runs_at_parameters_other_than_the_published(case, params, check):
+    res = run_sets(case, [CASES[case].resolve(params)], seed=5, replications=1)[0]
+    assert check(res["replications"][0]), res["replications"][0]
+
+
+def test_case_parameters_are_checked():
+    with pytest.raises(CoGovInputError, match="not a parameter of deffuant"):
+        CASES["deffuant"].resolve({"epsilonn": 0.2})
+    with pytest.raises(CoGovInputError, match="out of range"):
+        CASES["deffuant"].resolve({"epsilon": 2})
+    with pytest.raises(CoGovInputError, match="allowed: regular, scale_free"):
+        CASES["santos"].resolve({"graph": "lattice"})
+    with pytest.raises(CoGovInputError, match="exactly n thresholds"):
+        run_sets("granovetter", [CASES["granovetter"].resolve({"n": 10, "thresholds": "0..3"})], seed=1,
+                 replications=1)
+
+
+# ----------------------------------------------------------------------------------- docking
+@pytest.mark.parametrize("check", [c for c in CHECKS if c.case != "santos"], ids=lambda c: c.id)
+def test_docking_at_reduced_size(check):
+    result = run_check(check, reduced=True)
+    assert result.passed, result.to_dict()
+
+
+@pytest.mark.slow
+def test_santos_docking_at_reduced_size():
+    ex = LocalExecutor(2)
+    try:
+        results = [run_check(c, reduced=True, executor=ex) for c in CHECKS if c.case == "santos"]
+    finally:
+        ex.close()
+    failed = [r.to_dict() for r in results if not r.passed]
+    assert not failed, failed
+
+
+@pytest.mark.slow
+def test_docking_at_full_size():
+    ex = LocalExecutor(2)
+    try:
+        results = [run_check(c, executor=ex) for c in CHECKS if c.reduced]
+    finally:
+        ex.close()
+    failed = [r.to_dict() for r in results if not r.passed]
+    assert not failed, failed
+
+
+# ----------------------------------------------------------------------------------- the command
+def test_validate_json_prints_one_object_per_check_with_params_and_statistics():
+    res = cogov("validate", "granovetter", "bass", "--json", "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    objects = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [o["check"] for o in objects] == [c.id for c in CHECKS if c.case in ("granovetter", "bass")]
+    for o in objects:
+        assert o["passed"] and o["runs"] and "params" in o["runs"][0] and "value" in o["runs"][0]
+
+
+def test_validate_with_params_runs_the_case_there():
+    res = cogov("validate", "deffuant", "--param", "n=300", "--param", "epsilon=0.45", "--param",
+                "interactions=30000", "--json", "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["case"] == "deffuant" and out["params"]["epsilon"] == 0.45
+    assert out["statistics"]["major_clusters"] == 1 and "clusters" in out["statistics"]
+    table = cogov("validate", "granovetter", "--param", "thresholds=0,2,2..99", "--workers", "1")
+    assert table.returncode == 0 and "participants" in table.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["schelling"], "not a docking case"),
+    (["deffuant", "--param", "epsilonn=0.2"], "not a parameter of deffuant"),
+    (["deffuant", "--param", "epsilon=7"], "out of range"),
+    (["--param", "epsilon=0.2"], "needs the case"),
+])
+def test_bad_validate_input_one_line_exit_2(args, fragment):
+    res = cogov("validate", *args)
+    assert res.returncode == 2 and fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------------- calibration
+def test_the_calibration_report_shows_every_pattern_with_value_target_and_gap():
+    from cogov_sim.calibration import PATTERNS
+
+    res = cogov("validate", "--patterns", "--json", "--replications", "1", "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["pattern"] for r in rows] == [p.id for p in PATTERNS]
+    for r in rows:
+        assert math.isfinite(r["value"]) and r["gap"] == pytest.approx(r["value"] - r["target"])
+        assert r["source"] and r["claim"] and isinstance(r["within"], bool)
+    by_id = {r["pattern"]: r for r in rows}
+    assert 0 <= by_id["reply_rate_online"]["value"] <= 1
+    assert by_id["hotline_resolution_end"]["value"] > by_id["hotline_resolution_start"]["value"] + 0.2
+    table = cogov("validate", "--patterns", "--replications", "1", "--workers", "2")
+    assert "gap" in table.stdout and "patterns within tolerance" in table.stdout
+
+
+@pytest.mark.slow
+def test_the_calibration_scenario_holds_the_fitted_values():
+    from cogov_sim.calibration import fit, scenario_path
+    from cogov_sim.scenario import load_scenario
+
+    ex = LocalExecutor(2)
+    try:
+        best, _, table = fit("calibration/hotline_reform.toml", seed=2024, replications=2, executor=ex)
+    finally:
+        ex.close()
+    assert len(table) == 25
+    s = load_scenario(scenario_path("calibration/hotline_reform.toml"))
+    assert best == {"government.cases_per_staff_week": s.government.cases_per_staff_week,
+                    "government.satisfaction_late": s.government.satisfaction_late}
