@@ -299,6 +299,54 @@ def pd_frame(rows):
     return pd.DataFrame(rows)
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    import os
+
+    name = args.scenario
+    path = resolve_scenario_path(name)
+    from cogov_sim.scenario import load_scenario
+
+    load_scenario(path)  # a bad file is a one-line error before the server starts
+    try:
+        rel = path.resolve().relative_to((Path("scenarios")).resolve()).with_suffix("")
+    except ValueError:
+        raise CoGovInputError("the workshop app offers the scenarios in ./scenarios/; allowed: a file there, run "
+                              "from the project folder", source=str(path), key="--scenario") from None
+    os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
+    os.environ["COGOV_DEMO_LANG"] = args.lang
+    os.environ["SOLARA_APP"] = "cogov_sim.app"
+    import uvicorn
+
+    where = f"http://{args.host}:{args.port}/"
+    print(f"cogov demo: open {where} in a browser (scenario {rel}, language {args.lang}); Ctrl+C stops it.",
+          flush=True)
+    if args.host not in ("127.0.0.1", "localhost"):
+        print(f"note: listening on {args.host}: other machines on the network can open the app.", file=sys.stderr)
+    try:
+        uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    except OSError as exc:
+        raise CoGovInputError(f"cannot listen: {exc}; allowed: a free port", key="--port") from None
+    return 0
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from cogov_sim.animate import animate
+    from cogov_sim.scenario import load_scenario
+
+    scenario = load_scenario(resolve_scenario_path(args.scenario), _overrides(args))
+    out = Path(args.out) if args.out else Path("results") / scenario.name / f"animation-{args.lang}.gif"
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise CoGovInputError(f"'{out.suffix}' is not an animation format; allowed: .gif or .mp4", source=str(out),
+                              key="--out")
+    if out.exists():
+        raise CoGovInputError("file exists; allowed: a new file (results are never overwritten)", source=str(out),
+                              key="--out")
+    path = animate(scenario, out, lang=args.lang, every=args.every, colour_by=args.colour_by,
+                   progress=not args.quiet)
+    print(f"animation: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -355,6 +403,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fit", action="store_true", help="grid-search the fitted parameters of the calibration scenarios")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="the workshop app in the browser (levers, live network and plots, zh/en)")
+    p.add_argument("--scenario", default="baseline", help="scenario it opens with (default baseline)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language it opens in (default zh)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("animate", help="an animation of the network and the main outcomes over a run, for slides")
+    p.add_argument("scenario", help="scenario file, or a name in scenarios/")
+    p.add_argument("--out", help="FILE.gif or FILE.mp4 (default results/<scenario>/animation-<lang>.gif)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
+    p.add_argument("--every", type=int, default=4, help="weeks between frames (default 4)")
+    p.add_argument("--colour-by", choices=("trust", "participation"), default="trust", help="resident colour")
+    p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
+    p.add_argument("--seed", type=int, help="root seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_animate)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")

@@ -129,6 +129,7 @@ class CoGovModel(mesa.Model):
         self.surge_category = np.full(self.n_communities, -1)
         self.forced_breach = np.zeros(self.n_communities, dtype=bool)
         self._week: dict[str, np.ndarray] = {}
+        self._live_shocks: list = []
         self._older = self.residents.age_group == OLDER
         self._young = self.residents.age_group == YOUNG
         self._low_lit = self.residents.literacy < 0.5
@@ -214,6 +215,19 @@ class CoGovModel(mesa.Model):
         idx = slice(None) if communities is None else np.asarray(communities, dtype=np.int64)
         self._levers[name][idx] = lever_code(name, value)
         self.effective = self._effective_levers()
+
+    def schedule_shock(self, kind: str, *, duration: int = 1, magnitude: float = 1.0,
+                       communities: list[int] | None = None, category: str | None = None) -> None:
+        """Add a shock from the next week on, as a ``[[shocks]]`` entry would (used live, e.g. by
+        the workshop app): ``issue_surge``, ``budget_cut`` (``magnitude`` the share cut) or
+        ``data_breach``."""
+        from cogov_sim.scenario import SHOCK_KINDS, Shock
+
+        if kind not in SHOCK_KINDS:
+            raise ValueError(f"unknown shock kind {kind!r}; known: {', '.join(SHOCK_KINDS)}")
+        comms = None if communities is None else tuple(int(c) for c in communities)
+        self._live_shocks.append(Shock(kind=kind, step=self.steps + 1, duration=int(duration),
+                                       magnitude=float(magnitude), communities=comms, category=category))
 
     def _effective_levers(self) -> dict[str, np.ndarray]:
         """Lever values as their mechanisms see them: scaled by funding where they cost money, and
@@ -305,7 +319,7 @@ class CoGovModel(mesa.Model):
         self.surge[:] = 0.0
         self.surge_category[:] = -1
         self.forced_breach[:] = False
-        for sh in self.scenario.shocks:
+        for sh in (*self.scenario.shocks, *self._live_shocks):
             if not sh.step <= t < sh.step + sh.duration:
                 continue
             comms = slice(None) if sh.communities is None else np.asarray(sh.communities)

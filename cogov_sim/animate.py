@@ -1,0 +1,62 @@
+"""``cogov animate``: the network and the main outcomes over a run as a GIF (or MP4 when ffmpeg
+is installed), for slides, in Chinese or English. Frames are drawn by :mod:`cogov_sim.viz`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.animation import FFMpegWriter, PillowWriter  # noqa: E402
+
+from cogov_sim.errors import CoGovInputError  # noqa: E402
+from cogov_sim.model import CoGovModel  # noqa: E402
+from cogov_sim.scenario import Scenario  # noqa: E402
+from cogov_sim.viz import frame, layout  # noqa: E402
+
+
+def animate(scenario: Scenario, out: Path, *, lang: str = "zh", every: int = 4, colour_by: str = "trust",
+            fps: int = 6, dpi: int = 70, progress: bool = False) -> Path:
+    """Run the scenario and write one frame every ``every`` weeks (and the last week) to ``out``
+    (written to a temporary name first, so a failed run leaves nothing)."""
+    if every < 1:
+        raise CoGovInputError(f"{every}; allowed: an integer from 1", key="--every")
+    mp4 = out.suffix.lower() == ".mp4"
+    if mp4 and shutil.which("ffmpeg") is None:
+        raise CoGovInputError("MP4 needs ffmpeg, which is not installed; allowed: .gif, or install ffmpeg",
+                              source=str(out), key="--out")
+    model = CoGovModel(scenario)
+    lay = layout(model)
+    steps = scenario.run.steps
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.partial{out.suffix}")
+    fig = frame(model, lay, colour_by=colour_by, lang=lang, horizon=steps)
+    writer = FFMpegWriter(fps=fps) if mp4 else PillowWriter(fps=fps)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, unit="week", desc=f"animate {scenario.name}", file=sys.stderr, leave=False)
+    try:
+        with writer.saving(fig, str(tmp), dpi):
+            for week in range(1, steps + 1):
+                model.step()
+                if bar is not None:
+                    bar.update(1)
+                if week % every == 0 or week == steps:
+                    frame(model, lay, colour_by=colour_by, lang=lang, horizon=steps, fig=fig)
+                    writer.grab_frame()
+        tmp.rename(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
+        if bar is not None:
+            bar.close()
+    return out

@@ -1,0 +1,240 @@
+"""The workshop app (``cogov demo``): a Solara page where a trainer picks a scenario, moves the
+levers, runs the model week by week or continuously, sets off shocks, and watches the network
+and the main outcomes, in Chinese or English.
+
+Lever controls are generated from the one definition of each lever (label in both languages,
+plausible range) in :mod:`cogov_sim.scenario`; views come from :mod:`cogov_sim.viz`. Each
+browser session has its own model. Start it with ``cogov demo``; the scenario and language it
+opens with come from the environment variables ``COGOV_DEMO_SCENARIO`` and ``COGOV_DEMO_LANG``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import solara  # noqa: E402
+
+from cogov_sim.model import CoGovModel  # noqa: E402
+from cogov_sim.plots import font_rc  # noqa: E402
+from cogov_sim.scenario import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec, load_scenario  # noqa: E402
+from cogov_sim.viz import LiveViews, choice_label, layout  # noqa: E402
+
+SCENARIOS = Path("scenarios")
+#: The app keeps running past a scenario's horizon up to this many weeks.
+MIN_HORIZON = 260
+TEXT = {
+    "title": ("cogov_sim · grassroots co-governance", "cogov_sim · 基层协同治理模拟"),
+    "scenario": ("Scenario", "情景"), "levers": ("Levers", "政策杠杆"), "run": ("Run", "运行"),
+    "step": ("Step 1 week", "前进 1 周"), "step4": ("4 weeks", "4 周"), "play": ("Play", "播放"),
+    "pause": ("Pause", "暂停"), "reset": ("Reset", "重置"), "events": ("Events", "突发事件"),
+    "breach": ("Data breach", "数据泄露"), "cut": ("Budget cut 30%", "预算削减 30%"),
+    "surge": ("Surge of issues", "问题激增"), "colour": ("Colour residents by", "居民着色依据"),
+    "trust": ("trust", "信任"), "participation": ("participation", "参与"), "week": ("Week", "第"),
+    "language": ("Language", "语言"),
+    "status": ("Week {w}: participation {p:.1%}, trust {t:.2f}, resolution {r:.0%}, backlog {b:.0f}",
+               "第 {w} 周：参与率 {p:.1%}，信任 {t:.2f}，解决率 {r:.0%}，积压 {b:.0f} 件"),
+    "event_set": ("{e} from week {w}", "第 {w} 周起：{e}"),
+}
+
+
+UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民"}
+
+
+def tr(key: str, lang: str, **kw) -> str:
+    en, zh = TEXT[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def scenario_names(folder: Path = SCENARIOS) -> list[str]:
+    """Scenario files a trainer can pick: the top level and pilots/ (not docking or calibration)."""
+    files = sorted(folder.glob("*.toml")) + sorted((folder / "pilots").glob("*.toml"))
+    return [str(p.relative_to(folder).with_suffix("")) for p in files]
+
+
+class Session:
+    """One trainer's model: built from a scenario, stepped, levers moved, shocks set off."""
+
+    def __init__(self, name: str):
+        self.lock = threading.Lock()
+        self.reset(name)
+
+    def reset(self, name: str) -> None:
+        path = SCENARIOS / f"{name}.toml"
+        scenario = load_scenario(path)
+        self.name = name
+        self.horizon = max(scenario.run.steps, MIN_HORIZON)
+        self.planned = scenario.run.steps
+        with self.lock:
+            self.model = CoGovModel(scenario.with_values({"run.steps": self.horizon}))
+            self.layout = layout(self.model)
+            if getattr(self, "views", None) is not None:
+                self.views.close()
+            self.views: LiveViews | None = None
+        self.events: list[str] = []
+
+    def render(self, lang: str, colour_by: str) -> tuple[bytes, bytes]:
+        """Both views as PNG: the network and the outcome plots, updated in place."""
+        with self.lock:
+            v = self.views
+            if v is None or v.lang != lang or v.colour_by != colour_by:
+                if v is not None:
+                    v.close()
+                self.views = v = LiveViews(self.model, self.layout, lang=lang, colour_by=colour_by,
+                                           horizon=self.planned)
+            v.update(self.model)
+            with plt.rc_context(font_rc(lang)):
+                return png(v.net_fig), png(v.out_fig)
+
+    def step(self, weeks: int = 1) -> None:
+        with self.lock:
+            for _ in range(weeks):
+                if self.model.steps < self.horizon:
+                    self.model.step()
+
+    def lever(self, name: str):
+        """The lever's current value (as in a scenario file), from the first community."""
+        code = float(self.model.levers[name][0])
+        spec = lever_spec(name)
+        if name == "cogovernance_mode":
+            return COGOVERNANCE_MODES[int(code)]
+        if name == "decision_mode":
+            return DECISION_MODES[int(code)]
+        return bool(code) if spec.type is bool else code
+
+    def set_lever(self, name: str, value) -> None:
+        with self.lock:
+            self.model.set_lever(name, value)
+
+    def shock(self, kind: str) -> None:
+        with self.lock:
+            if kind == "budget_cut":
+                self.model.schedule_shock(kind, magnitude=0.3, duration=8)
+            elif kind == "issue_surge":
+                self.model.schedule_shock(kind, magnitude=1.0, duration=4)
+            else:
+                self.model.schedule_shock(kind)
+            self.events.append(f"{kind}@{self.model.steps + 1}")
+
+    def status(self, lang: str) -> str:
+        ts = self.model.timeseries()
+        if not len(ts["step"]):
+            return tr("status", lang, w=0, p=0.0, t=float(np.mean(self.model.residents.trust)), r=0.0, b=0.0)
+        last = slice(-4, None)
+        return tr("status", lang, w=int(ts["step"][-1]), p=float(ts["participation_rate"][-1]),
+                  t=float(ts["mean_trust"][-1]), r=float(np.nan_to_num(np.nanmean(ts["resolution_rate"][last]))),
+                  b=float(ts["backlog"][-1]))
+
+
+def png(fig, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def default_scenario() -> str:
+    name = os.environ.get("COGOV_DEMO_SCENARIO", "baseline")
+    return name if (SCENARIOS / f"{name}.toml").is_file() else "baseline"
+
+
+@solara.component
+def LeverControl(session: Session, name: str, lang: str, on_change):
+    spec = lever_spec(name)
+    text = spec.label_zh if lang == "zh" else spec.label_en
+    value = session.lever(name)
+
+    def set_value(v):
+        session.set_lever(name, v)
+        on_change()
+
+    if spec.type is bool:
+        solara.Switch(label=text, value=bool(value), on_value=set_value)
+    elif spec.choices:
+        labels = [choice_label(c, lang) for c in spec.choices]
+        solara.Select(label=text, values=labels, value=choice_label(value, lang),
+                      on_value=lambda lab: set_value(spec.choices[labels.index(lab)]))
+    else:
+        low, high = spec.plausible or (spec.low, spec.high)
+        shown = UNIT_ZH.get(spec.unit, spec.unit) if lang == "zh" else spec.unit
+        unit = "" if spec.unit in ("-", "0-1", "share") else f" ({shown})"
+        solara.SliderFloat(label=text + unit, value=float(value), min=float(low), max=float(max(high, value)),
+                           step=(float(high) - float(low)) / 20.0, on_value=set_value)
+
+
+@solara.component
+def Page():
+    lang, set_lang = solara.use_state(os.environ.get("COGOV_DEMO_LANG", "zh") if
+                                      os.environ.get("COGOV_DEMO_LANG", "zh") in ("zh", "en") else "zh")
+    session = solara.use_memo(lambda: Session(default_scenario()), [])
+    version, set_version = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    colour_by, set_colour_by = solara.use_state("trust")
+
+    def bump():
+        set_version(lambda v: v + 1)
+
+    def play_loop(cancel: threading.Event):
+        while playing and not cancel.is_set() and session.model.steps < session.horizon:
+            t0 = time.perf_counter()
+            session.step(1)
+            bump()
+            cancel.wait(max(0.0, 0.35 - (time.perf_counter() - t0)))
+
+    solara.use_thread(play_loop, dependencies=[playing], intrusive_cancel=False)
+
+    with solara.Column(style={"padding": "8px"}):
+        solara.Title(tr("title", lang))
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Markdown(f"### {tr('title', lang)}")
+            solara.ToggleButtonsSingle(value=lang, on_value=set_lang,
+                                       children=[solara.Button("中文", value="zh", classes=["lang-zh"]),
+                                                 solara.Button("English", value="en", classes=["lang-en"])])
+        with solara.Columns([1, 3]):
+            with solara.Column(style={"max-height": "92vh", "overflow-y": "auto"}):
+                Controls(session, lang, playing, set_playing, bump)
+            with solara.Column():
+                solara.Text(session.status(lang), classes=["cogov-status"])
+                solara.Select(label=tr("colour", lang), values=[tr("trust", lang), tr("participation", lang)],
+                              value=tr(colour_by, lang),
+                              on_value=lambda v: set_colour_by("trust" if v == tr("trust", lang) else "participation"))
+                net, out = solara.use_memo(lambda: session.render(lang, colour_by),
+                                           [version, lang, colour_by, session.name])
+                with solara.Row(style={"flex-wrap": "wrap"}):
+                    solara.Image(net, format="png", classes=["cogov-network"])
+                    solara.Image(out, format="png", classes=["cogov-outcomes"])
+
+
+@solara.component
+def Controls(session: Session, lang: str, playing: bool, set_playing, bump):
+    """Scenario, run buttons, events and the levers."""
+    solara.Select(label=tr("scenario", lang), values=scenario_names(), value=session.name,
+                  on_value=lambda name: (set_playing(False), session.reset(name), bump()))
+    solara.Markdown(f"**{tr('run', lang)}**")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.Button(tr("step", lang), on_click=lambda: (session.step(1), bump()), classes=["btn-step"])
+        solara.Button(tr("step4", lang), on_click=lambda: (session.step(4), bump()), classes=["btn-step4"])
+        solara.Button(tr("pause", lang) if playing else tr("play", lang), on_click=lambda: set_playing(not playing),
+                      classes=["btn-play"], color="primary")
+        solara.Button(tr("reset", lang), on_click=lambda: (set_playing(False), session.reset(session.name), bump()),
+                      classes=["btn-reset"])
+    solara.Markdown(f"**{tr('events', lang)}**")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.Button(tr("breach", lang), on_click=lambda: (session.shock("data_breach"), bump()),
+                      classes=["btn-breach"], color="error")
+        solara.Button(tr("cut", lang), on_click=lambda: (session.shock("budget_cut"), bump()), classes=["btn-cut"])
+        solara.Button(tr("surge", lang), on_click=lambda: (session.shock("issue_surge"), bump()),
+                      classes=["btn-surge"])
+    solara.Markdown(f"**{tr('levers', lang)}**")
+    for name in LEVER_NAMES:
+        LeverControl(session, name, lang, bump)
