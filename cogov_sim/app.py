@@ -79,7 +79,6 @@ class Session:
             if getattr(self, "views", None) is not None:
                 self.views.close()
             self.views: LiveViews | None = None
-        self.events: list[str] = []
 
     def render(self, lang: str, colour_by: str) -> tuple[bytes, bytes]:
         """Both views as PNG: the network and the outcome plots, updated in place."""
@@ -122,7 +121,6 @@ class Session:
                 self.model.schedule_shock(kind, magnitude=1.0, duration=4)
             else:
                 self.model.schedule_shock(kind)
-            self.events.append(f"{kind}@{self.model.steps + 1}")
 
     def status(self, lang: str) -> str:
         ts = self.model.timeseries()

@@ -22,9 +22,7 @@ from cogov_sim.model import CoGovModel
 from cogov_sim.population import OLDER, YOUNG
 from cogov_sim.rng import replication_seeds
 from cogov_sim.rules import OFFLINE, ONLINE
-from cogov_sim.scenario import Scenario, load_scenario
-
-FOLDER = Path("scenarios")
+from cogov_sim.scenario import Scenario, find_named_file, load_scenario
 
 
 @dataclass(frozen=True)
@@ -81,13 +79,7 @@ FIT_GRIDS: dict[str, dict[str, tuple[float, ...]]] = {
 
 
 def scenario_path(name: str) -> Path:
-    path = FOLDER / name
-    if not path.is_file():
-        path = Path(__file__).resolve().parents[1] / FOLDER / name
-    if not path.is_file():
-        raise CoGovInputError("calibration scenario not found; allowed: run from the project folder that holds "
-                              "scenarios/calibration/", source=str(FOLDER / name))
-    return path
+    return find_named_file(name, "scenarios", "calibration scenario")
 
 
 def measure_run(scenario: Scenario) -> dict[str, float]:

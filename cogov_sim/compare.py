@@ -45,25 +45,22 @@ import hashlib
 import json
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.metrics import OUTCOME_NAMES
 from cogov_sim.pilots import PILOT, difference_in_differences
 from cogov_sim.rng import replication_seeds
 from cogov_sim.scenario import Intervention, Scenario
+from cogov_sim.stats import mean_ci, ratio_ci
 
 #: Weeks at the end of the run over which the KPIs are averaged (one year).
 KPI_WEEKS = 52
-#: Bootstrap resamples for the intervals of ratios.
-BOOTSTRAP = 2000
 
 
 @dataclass(frozen=True)
@@ -99,39 +96,6 @@ KPI_BY_NAME = {k.name: k for k in KPIS}
 VALUE_FOR_MONEY: tuple[str, ...] = ("participation_rate", "resolution_rate", "satisfaction", "mean_trust")
 #: Weekly series kept from every run (for KPIs and the trajectory figures).
 SERIES: tuple[str, ...] = tuple(dict.fromkeys([k.name for k in KPIS] + ["spend"]))
-
-
-# ------------------------------------------------------------------------------------ statistics
-def mean_ci(x: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and the ``level`` t interval of the mean along ``axis``, ignoring NaN (NaN interval
-    with fewer than two values)."""
-    x = np.asarray(x, dtype=np.float64)
-    x = np.where(np.isfinite(x), x, np.nan)
-    n = np.sum(np.isfinite(x), axis=axis)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        m = np.nanmean(x, axis=axis)
-        sd = np.nanstd(x, axis=axis, ddof=1)
-        h = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)),
-                     np.nan)
-    return m, m - h, m + h
-
-
-def ratio_ci(num: np.ndarray, den: np.ndarray, seed: int, level: float = 0.95) -> tuple[float, float, float]:
-    """mean(num) / mean(den) with a paired bootstrap interval over replications; NaN when the
-    mean denominator is not positive (no extra money spent)."""
-    num, den = np.asarray(num, float), np.asarray(den, float)
-    ok = np.isfinite(num) & np.isfinite(den)
-    num, den = num[ok], den[ok]
-    if num.size < 2 or den.mean() <= 0:
-        return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, num.size, size=(BOOTSTRAP, num.size))
-    d = den[idx].mean(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(d > 0, num[idx].mean(axis=1) / d, np.nan)
-    lo, hi = np.nanpercentile(r, [50 - level * 50, 50 + level * 50])
-    return float(num.mean() / den.mean()), float(lo), float(hi)
 
 
 def summarise_kpi(kpi: Kpi, series: np.ndarray) -> float:

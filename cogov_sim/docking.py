@@ -24,7 +24,6 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,9 +31,7 @@ import numpy as np
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.model import CoGovModel
 from cogov_sim.population import NEVER
-from cogov_sim.scenario import Scenario, load_scenario
-
-DOCKING_FOLDER = Path("scenarios") / "docking"
+from cogov_sim.scenario import Scenario, find_named_file, load_scenario
 
 
 @dataclass(frozen=True)
@@ -130,12 +127,7 @@ class Case:
 
 def case_scenario(name: str, values: Mapping[str, Any], seed: int) -> Scenario:
     """The case's scenario file with ``values`` (scenario parameters) and the seed applied."""
-    path = DOCKING_FOLDER / f"{name}.toml"
-    if not path.is_file():
-        path = Path(__file__).resolve().parents[1] / DOCKING_FOLDER / f"{name}.toml"
-    if not path.is_file():
-        raise CoGovInputError(f"docking scenario not found; allowed: run from the project folder that holds "
-                              f"{DOCKING_FOLDER}/", source=str(DOCKING_FOLDER / f'{name}.toml'))
+    path = find_named_file(f"docking/{name}", "scenarios", "docking scenario")
     return load_scenario(path, {**values, "run.seed": int(seed)})
 
 

@@ -92,7 +92,6 @@ _COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
 _COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
 
 
-
 class CoGovModel(mesa.Model):
     """The whole model, built from one :class:`~cogov_sim.scenario.Scenario`.
 

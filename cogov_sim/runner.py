@@ -207,15 +207,12 @@ def scenario_toml(scenario: Scenario) -> str:
         lines.append(f"step = {iv['step']}")
         lines.append(f"communities = {_toml_value(iv['communities'])}")
         lines.append(f"label = {_toml_value(iv['label'])}")
-        lines.append("set = { " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in iv["set"].items()) + " }")
+        lines.append(f"set = {_toml_table(iv['set'])}")
         lines.append("")
     for pl in d["pilots"]:
         lines.append("[[pilots]]")
         for key, value in pl.items():
-            if isinstance(value, dict):
-                lines.append(f"{key} = {{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }")
-            else:
-                lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {_toml_table(value) if isinstance(value, dict) else _toml_value(value)}")
         lines.append("")
     for sh in d["shocks"]:
         lines.append("[[shocks]]")
@@ -223,6 +220,11 @@ def scenario_toml(scenario: Scenario) -> str:
             lines.append(f"{key} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _toml_table(d: dict[str, Any]) -> str:
+    """A TOML inline table."""
+    return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in d.items()) + " }"
 
 
 def _toml_value(v: Any) -> str:

@@ -1214,13 +1214,15 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
 
 
 def find_named_file(name: str, folder: str, what: str) -> Path:
-    """A file given as a path, or by name in ``./<folder>/`` (``baseline`` or ``pilots/random``)."""
+    """A file given as a path, or by name in ``./<folder>/`` (``baseline`` or ``pilots/random``),
+    else in that folder of the source tree the package runs from (a checkout)."""
     path = Path(name)
     if path.is_file():
         return path
-    for candidate in (Path(folder) / name, Path(folder) / f"{name}.toml"):
-        if candidate.is_file():
-            return candidate
+    for root in (Path(), Path(__file__).resolve().parents[1]):
+        for candidate in (root / folder / name, root / folder / f"{name}.toml"):
+            if candidate.is_file():
+                return candidate
     raise CoGovInputError(f"{what} file not found; allowed: a path to a .toml file or a name in {folder}/", source=name)
 
 

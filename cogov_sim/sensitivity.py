@@ -95,17 +95,14 @@ def factor_importance(design: pd.DataFrame, y: pd.Series, factors: Sequence[Fact
 
 def point_summary(results: pd.DataFrame, outcome: str, factors: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% t-interval of ``outcome`` over replications at each design point."""
-    from scipy.stats import t as student_t
+    from cogov_sim.stats import mean_ci
 
     ok = results[results["status"] == "ok"]
     g = ok.groupby("point")[outcome]
     out = ok.groupby("point")[list(factors)].first()
     out["n"] = g.count()
-    out["mean"] = g.mean()
-    sd = g.std(ddof=1)
-    half = student_t.ppf(0.975, np.maximum(out["n"] - 1, 1)) * sd / np.sqrt(out["n"])
-    out["low"] = out["mean"] - half.where(out["n"] > 1)
-    out["high"] = out["mean"] + half.where(out["n"] > 1)
+    intervals = g.apply(lambda x: mean_ci(x.to_numpy()))
+    out["mean"], out["low"], out["high"] = (intervals.map(lambda v, i=i: float(v[i])) for i in range(3))
     return out.reset_index()
 
 

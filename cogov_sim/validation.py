@@ -93,7 +93,7 @@ def load_checks(path: str | Path | None = None) -> list[Check]:
 class Task:
     """One replication of one parameter set of a case."""
 
-    key: tuple[int, int]
+    index: int
     replication: int
     case: str
     params: Mapping[str, Any]
@@ -120,18 +120,18 @@ def aggregate(stats: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def run_sets(case: str, param_sets: Sequence[Mapping[str, Any]], *, seed: int, replications: int, executor=None,
-             progress: Callable[[int, int], None] | None = None, group: int = 0) -> list[dict[str, Any]]:
+             progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
     """Run each parameter set ``replications`` times (the same seeds for every set); return the
     per-replication statistics and their means, one dict per set."""
     from cogov_sim.executors import SerialExecutor
 
     seeds = replication_seeds(seed, replications)
-    tasks = [Task((group, i), r, case, dict(p), seeds[r]) for i, p in enumerate(param_sets) for r in range(replications)]
+    tasks = [Task(i, r, case, dict(p), seeds[r]) for i, p in enumerate(param_sets) for r in range(replications)]
     results: dict[tuple[int, int], dict[str, Any]] = {}
     for task, res in (executor or SerialExecutor()).map_unordered(run_task, tasks):
         if isinstance(res, BaseException):
             raise res
-        results[task.key[1], task.replication] = res
+        results[task.index, task.replication] = res
         if progress is not None:
             progress(len(results), len(tasks))
     out = []

@@ -118,6 +118,12 @@ def resident_colours(model: CoGovModel, lay: Layout, colour_by: str) -> np.ndarr
     return colours
 
 
+def network_title(model: CoGovModel, lang: str) -> str:
+    if lang == "zh":
+        return f"{word('network', lang)} · 第 {model.steps} {word('week', lang)}"
+    return f"{word('network', lang)} · {word('week', lang)} {model.steps}"
+
+
 def draw_network(ax, model: CoGovModel, lay: Layout, colour_by: str = "trust", lang: str = "en") -> None:
     """The network view: ties, residents coloured by trust or participation, community labels,
     and the four agent kinds with distinct markers."""
@@ -149,8 +155,7 @@ def draw_network(ax, model: CoGovModel, lay: Layout, colour_by: str = "trust", l
             handles.append(Line2D([], [], marker="o", ls="", ms=6, mfc=colour, mec="none",
                                   label=f"{word('resident', lang)}: {word(key, lang)}"))
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.8)
-    ax.set_title(f"{word('network', lang)} · {word('week', lang)} {model.steps}" if lang == "en"
-                 else f"{word('network', lang)} · 第 {model.steps} {word('week', lang)}", fontsize=10)
+    ax.set_title(network_title(model, lang), fontsize=10)
     ax.set_aspect("equal")
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.6, 1.6)
@@ -197,10 +202,7 @@ class LiveViews:
         """Recolour the residents, retitle the network, and give the outcome lines their new data."""
         self.residents.set_facecolors(resident_colours(model, self.lay, self.colour_by))
         with plt.rc_context(font_rc(self.lang)):
-            self.net_ax.set_title(f"{word('network', self.lang)} · {word('week', self.lang)} {model.steps}"
-                                  if self.lang == "en" else
-                                  f"{word('network', self.lang)} · 第 {model.steps} {word('week', self.lang)}",
-                                  fontsize=10)
+            self.net_ax.set_title(network_title(model, self.lang), fontsize=10)
         series = model.timeseries()
         weeks = series["step"]
         for ax, (cols, _, ylim) in zip(self.axes, PANELS, strict=True):
