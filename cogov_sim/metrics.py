@@ -150,6 +150,6 @@ class Recorder:
 
 def safe_ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray:
     """num / den, NaN where den is 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.true_divide(num, den)
-    return np.where(np.asarray(den) > 0, out, np.nan)
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
+    return np.divide(num, den, out=out, where=den > 0)

@@ -17,7 +17,7 @@ import numpy as np
 from cogov_sim import rules
 from cogov_sim.agents import COLLABORATIVE, Enterprise, Government, SocialOrganisation
 from cogov_sim.metrics import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
-from cogov_sim.networks import Network, build_network
+from cogov_sim.networks import NeighbourCounter, Network, build_network
 from cogov_sim.pilots import PilotProgrammes
 from cogov_sim.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
 from cogov_sim.rng import Streams
@@ -92,6 +92,18 @@ _COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
 _COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
 
 
+class _SumRows:
+    """Rows of the weekly sums matrix by name (``SUM_ROWS``)."""
+
+    __slots__ = ("sums",)
+
+    def __init__(self, sums: np.ndarray):
+        self.sums = sums
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.sums[_ROW[name]]
+
+
 class CoGovModel(mesa.Model):
     """The whole model, built from one :class:`~cogov_sim.scenario.Scenario`.
 
@@ -133,11 +145,12 @@ class CoGovModel(mesa.Model):
         self._young = self.residents.age_group == YOUNG
         self._low_lit = self.residents.literacy < 0.5
         ch = scenario.channels
-        self._channel_costs = rules.channel_costs(
+        # column-major, so that each channel's costs are contiguous
+        self._channel_costs = np.asfortranarray(rules.channel_costs(
             literacy=self.residents.literacy, older=self._older, online_cost=ch.online_cost,
             online_literacy_penalty=ch.online_literacy_penalty, hotline_cost=ch.hotline_cost,
             hotline_literacy_penalty=ch.hotline_literacy_penalty, offline_cost=ch.offline_cost,
-            offline_older_discount=ch.offline_older_discount)
+            offline_older_discount=ch.offline_older_discount))
         self.effective = self._effective_levers()
         cs = self.network.community_sum
         self._n_older, self._n_young, self._n_low = cs(self._older), cs(self._young), cs(self._low_lit)
@@ -145,6 +158,8 @@ class CoGovModel(mesa.Model):
         g = scenario.government
         self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
         self._recent = np.zeros(self.n, dtype=bool)
+        self._aware_neighbours = NeighbourCounter(self.network)
+        self._recent_neighbours = NeighbourCounter(self.network)
         self._sum_buffer = np.empty((len(RESIDENT_SUMS) - 9, self.n))
         c64 = self.residents.community.astype(np.int64)
         self._participation_key = c64 * 24 + self.residents.age_group * 2 + self._low_lit
@@ -296,13 +311,18 @@ class CoGovModel(mesa.Model):
                 progress(self.steps)
 
     # ------------------------------------------------------------------------------- processes
+    def mode_weights(self, name: str) -> np.ndarray:
+        """Per community, the value of the ``[cogovernance]`` list ``name`` for the community's
+        co-governance mode."""
+        return np.asarray(getattr(self.scenario.cogovernance, name))[self.effective["cogovernance_mode"].astype(int)]
+
     def _by_resident(self, values: np.ndarray) -> np.ndarray:
         """Per-community ``values`` for each resident: a 0-d value when every community has the
         same one (the usual case; elementwise arithmetic and comparisons then broadcast to the
         same results without gathering), else one row per resident."""
         if (values == values[0]).all():
             return values[0]
-        return values[self.residents.community]
+        return self.network.by_resident(values)
 
     def apply_schedule(self, t: int) -> None:
         """Apply the interventions that start this week, and set this week's shocks."""
@@ -331,13 +351,17 @@ class CoGovModel(mesa.Model):
             elif sh.kind == "data_breach":
                 self.forced_breach[comms] = True
 
+    def issue_rates(self) -> np.ndarray:
+        """This week's chance of a new issue per resident without one, per community: the base
+        rate times the community's need level, raised by surges (model.md process 1)."""
+        return self.scenario.issues.rate * self.rate_multiplier * (1.0 + self.surge)
+
     def issues_arise(self) -> None:
         """New issues, by category and community; surges raise rates (model.md process 1)."""
         r = self.residents
         rng = self.streams["issues"]
         u, u_cat, u_cross = rng.random(self.n), rng.random(self.n), rng.random(self.n)
-        rate = self.scenario.issues.rate * self.rate_multiplier * (1.0 + self.surge)
-        new = np.flatnonzero(rules.issue_arrivals(r.status, self._by_resident(rate), u))
+        new = np.flatnonzero(rules.issue_arrivals(r.status, self._by_resident(self.issue_rates()), u))
         c = r.community[new]
         mix = self._mix[r.age_group[new]]
         if (self.surge_category >= 0).any():
@@ -362,13 +386,13 @@ class CoGovModel(mesa.Model):
         r = self.residents
         u = self.streams["awareness"].random(self.n)
         campaign = self.effective["awareness_campaign"]
-        org_w = np.asarray(s.cogovernance.org_weight)[self.effective["cogovernance_mode"].astype(int)]
-        p = s.social_orgs.public_reach * campaign[r.community]
+        org_w = self.mode_weights("org_weight")
+        p = s.social_orgs.public_reach * self.network.by_resident(campaign)
         mi, mc, mcred = self._members
         if mi.size:
             p[mi] = 1.0 - (1.0 - p[mi]) * (1.0 - s.social_orgs.campaign_reach * campaign[mc] * mcred * org_w[mc])
         self._recent = recent = (t - r.last_part) <= s.participation.window
-        aware_nb = self.network.neighbour_count(r.aware)
+        aware_nb = self._aware_neighbours(r.aware)
         r.aware = rules.awareness_transition(r.aware, aware_nb, recent, p, threshold=s.awareness.threshold,
                                              word_of_mouth=s.awareness.word_of_mouth,
                                              forgetting=s.awareness.forgetting, u=u)
@@ -380,7 +404,7 @@ class CoGovModel(mesa.Model):
         r = self.residents
         pp = s.participation
         u = self.streams["participation"].random(self.n)
-        social = self.network.neighbour_mask_share(self._recent)
+        social = self._recent_neighbours(self._recent) * self.network.inv_degree
         has_unrep = r.status == UNREPORTED
         base = rules.participation_base(
             base=pp.base, issue_motive=pp.issue_motive, has_unreported=has_unrep, efficacy=r.efficacy,
@@ -424,26 +448,42 @@ class CoGovModel(mesa.Model):
     def sector_capacity(self) -> tuple[np.ndarray, np.ndarray]:
         """Queue and capacity per (community, category) cell and sector (government, enterprise,
         social organisation, residents), cases/week (model.md process 3)."""
-        s = self.scenario
         r = self.residents
         k = self.n_communities
         queued = np.flatnonzero(r.status == QUEUED)
         cell = r.community[queued] * N_CAT + r.category[queued]
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
+        self._week["queued"] = queued
+        self._week["cell"] = cell
+        return queue, self.capacity_by_sector(queue, self.network.community_sum(r.cooperator))
+
+    def capacity_by_sector(self, queue: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
+        """Capacity per (community, category) cell and sector, cases/week, given the queue per
+        cell and the volunteers per community: caseworkers by their allocation, grid workers,
+        enterprises, organisations and volunteers in proportion to the queue (model.md process 3)."""
+        s = self.scenario
         mode = self.effective["cogovernance_mode"].astype(int)
-        ent_w = np.asarray(s.cogovernance.enterprise_weight)[mode]
-        org_w = np.asarray(s.cogovernance.org_weight)[mode]
+        ent_w = self.mode_weights("enterprise_weight")
+        org_w = self.mode_weights("org_weight")
         contract = (mode == COLLABORATIVE) * self.government.funding
         ent = ent_w * (self._ent_unpaid + self._ent_paid * contract)
         org = org_w * self._org_offer
-        vol = self.network.community_sum(r.cooperator) * s.volunteering.cases_per_volunteer
+        vol = volunteers * s.volunteering.cases_per_volunteer
         total = queue.sum(axis=1, keepdims=True)
         share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
         gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
-        cap = np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
-        self._week["queued"] = queued
-        self._week["cell"] = cell
-        return queue, cap
+        return np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
+
+    def handling_odds(self, queue: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell (flat, community * categories + category): the chance a queued case closes
+        this week and each sector's share of the closing capacity; per community: the factor
+        on the chance of a cross-department case (silos)."""
+        s = self.scenario
+        p_cell = rules.resolution_probability(queue, cap.sum(axis=-1)).reshape(-1)
+        relief = self.mode_weights("silo_relief")
+        silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
+                                 s.government.silo_penalty)
+        return p_cell, silo, rules.sector_shares(cap.reshape(-1, 4))
 
     def handle_cases(self) -> None:
         """Departments, enterprises, organisations and volunteers close queued cases; silos slow
@@ -453,18 +493,12 @@ class CoGovModel(mesa.Model):
         u = self.streams["handling"].random(self.n)
         queue, cap = self.sector_capacity()
         queued, cell = self._week["queued"], self._week["cell"]
-        total = cap.sum(axis=-1)
-        p_cell = rules.resolution_probability(queue, total).reshape(-1)
-        relief = np.asarray(s.cogovernance.silo_relief)[self.effective["cogovernance_mode"].astype(int)]
-        silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
-                                 s.government.silo_penalty)
+        p_cell, silo, shares = self.handling_odds(queue, cap)
         p = p_cell[cell] * np.where(r.cross[queued], silo[r.community[queued]], 1.0)
         uq = u[queued]
         ok = uq < p
         resolved = queued[ok]
-        shares = cap.reshape(-1, 4)[cell[ok]]
-        shares = shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-300)
-        sector = rules.attribute_sector(shares, uq[ok] / np.maximum(p[ok], 1e-300))
+        sector = rules.attribute_sector(shares[cell[ok]], uq[ok] / np.maximum(p[ok], 1e-300))
         wait_after = r.wait[queued] + 1
         failed = queued[~ok & (wait_after >= s.government.max_wait_weeks)]
         unrep = np.flatnonzero(r.status == UNREPORTED)
@@ -486,13 +520,9 @@ class CoGovModel(mesa.Model):
         fb = s.feedback
         r = self.residents
         w = self._week
-        resolved = np.zeros(self.n, dtype=bool)
-        resolved[w["resolved"]] = True
-        failed = np.zeros(self.n, dtype=bool)
-        failed[w["failed"]] = True
-        waiting = (r.status == QUEUED) & (r.wait > s.government.patience_weeks)
+        waiting = np.flatnonzero((r.status == QUEUED) & (r.wait > s.government.patience_weeks))
         r.trust, r.efficacy = rules.outcome_feedback(
-            r.trust, r.efficacy, resolved, failed, waiting, trust_gain=fb.resolved_trust_gain,
+            r.trust, r.efficacy, w["resolved"], w["failed"], waiting, trust_gain=fb.resolved_trust_gain,
             efficacy_gain=fb.resolved_efficacy_gain, trust_loss=fb.failed_trust_loss,
             efficacy_loss=fb.failed_efficacy_loss, wait_loss=fb.wait_trust_loss)
         gu = w["given_up"]
@@ -517,6 +547,10 @@ class CoGovModel(mesa.Model):
         keep = rules.disjoint_pairs(a, b, self.n)
         self.residents.trust = rules.bounded_confidence(self.residents.trust, a[keep], b[keep], tr.epsilon, tr.mu)
 
+    def synergy(self) -> np.ndarray:
+        """Synergy factor r of the volunteering game per community, raised by co-governance."""
+        return self.scenario.volunteering.synergy * (1.0 + self.mode_weights("synergy_bonus"))
+
     def revise_volunteering(self) -> None:
         """Residents revise whether to volunteer by imitating better-off neighbours in the
         neighbourhood public goods game (Santos, Santos & Pacheco 2008)."""
@@ -524,9 +558,7 @@ class CoGovModel(mesa.Model):
         r = self.residents
         rng = self.streams["volunteering"]
         u1, u2 = rng.random(self.n), rng.random(self.n)
-        mode = self.effective["cogovernance_mode"].astype(int)
-        synergy_k = s.volunteering.synergy * (1.0 + np.asarray(s.cogovernance.synergy_bonus)[mode])
-        synergy = synergy_k[r.community]
+        synergy = self.network.by_resident(self.synergy())
         net = self.network
         payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy,
                                             s.volunteering.cost_model == "per_individual")
@@ -534,6 +566,19 @@ class CoGovModel(mesa.Model):
         kmax = np.maximum(net.degree, net.degree[np.maximum(y, 0)])
         max_gap = np.maximum(synergy, synergy[np.maximum(y, 0)]) * (kmax + 1.0)
         r.cooperator = rules.imitation(r.cooperator, payoff, y, max_gap, u2)
+
+    def breach_probability(self, records: np.ndarray) -> np.ndarray:
+        """This week's chance of a breach per community, given how many residents there have
+        data stored (``records``) (model.md process 6)."""
+        s = self.scenario
+        d = s.data
+        record_share = records / np.maximum(self.network.community_sizes, 1)
+        mode = self.effective["cogovernance_mode"].astype(int)
+        outsourced = np.maximum(self.effective["partnerships"], (mode == COLLABORATIVE) * self.government.funding)
+        return rules.breach_probability(record_share, self.government.security, self.effective["data_sharing"],
+                                        outsourced, hazard=d.breach_hazard, sharing_records=d.sharing_records,
+                                        enterprise_share=s.enterprises.data_share,
+                                        enterprise_security=self.enterprise_security)
 
     def suffer_data_risk(self) -> None:
         """Stored data may leak; a breach lowers trust and raises privacy concern, which spreads to
@@ -544,19 +589,10 @@ class CoGovModel(mesa.Model):
         rng = self.streams["data"]
         u_k = rng.random(self.n_communities)
         u = rng.random(self.n)
-        sizes = np.maximum(self.network.community_sizes, 1)
-        record_share = self.network.community_sum(r.has_record) / sizes
-        mode = self.effective["cogovernance_mode"].astype(int)
-        outsourced = np.maximum(self.effective["partnerships"],
-                                (mode == COLLABORATIVE) * self.government.funding)
-        p = rules.breach_probability(record_share, self.government.security, self.effective["data_sharing"],
-                                     outsourced, hazard=d.breach_hazard, sharing_records=d.sharing_records,
-                                     enterprise_share=s.enterprises.data_share,
-                                     enterprise_security=self.enterprise_security)
-        breached = (u_k < p) | self.forced_breach
+        breached = (u_k < self.breach_probability(self.network.community_sum(r.has_record))) | self.forced_breach
         self._week["breaches"] = breached
         if breached.any():
-            hit = breached[r.community]
+            hit = self.network.by_resident(breached)
             exposed = hit & r.has_record & (u < d.exposure)
             r.trust[exposed] = rules.toward(r.trust[exposed], 0.0, d.trust_loss)
             r.privacy[exposed] = rules.toward(r.privacy[exposed], 1.0, d.privacy_gain)
@@ -617,7 +653,7 @@ class CoGovModel(mesa.Model):
         body[i + 6:] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
                         self._cum_resolved_c)
         sums[:, k] = body.sum(axis=1)
-        x = dict(zip(SUM_ROWS, sums, strict=True))
+        x = _SumRows(sums)
         sizes = net.community_sizes.astype(np.float64)
         derived = np.empty((len(DERIVED_ROWS), k + 1))
         derived[0, :k] = sizes
@@ -658,7 +694,7 @@ class CoGovModel(mesa.Model):
         cost = (g.spend / np.maximum(funding, 1e-300)).sum()
         adopted = self.pilots.adopted
         out[o["adopted"], :k] = adopted
-        out[o["adopted"], k] = adopted.mean()
+        out[o["adopted"], k] = np.count_nonzero(adopted) / k
         out[o["funding_ratio"], :k] = funding
         out[o["funding_ratio"], k] = spend / cost if cost > 0 else 1.0
         self.recorder.put(t, out)

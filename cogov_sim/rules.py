@@ -87,14 +87,12 @@ def best_channel(
     channel = np.full(best.size, OFFLINE, dtype=np.int8)
     if hotline_open.any():
         hotline = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
-        better = hotline >= best
-        channel[better] = HOTLINE
+        np.putmask(channel, hotline >= best, HOTLINE)
         best = np.maximum(best, hotline)
     if platform_open.any():
         online = np.where(aware & platform_open,
                           quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
-        better = online >= best
-        channel[better] = ONLINE
+        np.putmask(channel, online >= best, ONLINE)
         best = np.maximum(best, online)
     return base + best, channel
 
@@ -121,17 +119,23 @@ def participation_base(
             + social_weight * social_share)
 
 
+def taste_shock(u: np.ndarray, noise: float) -> np.ndarray:
+    """Logistic taste shocks of scale ``noise`` from uniform draws ``u`` on (0, 1):
+    ``noise * log(u / (1 - u))`` (inverse transform), computed in single precision (ample for a
+    taste shock, four times faster) and returned in double precision."""
+    u32 = np.clip(u.astype(np.float32), np.float32(1e-7), np.float32(1 - 1e-7))
+    return noise * np.log(u32 / (np.float32(1) - u32)).astype(np.float64)
+
+
 def participation_choice(best: np.ndarray, threshold: np.ndarray, noise: float, u: np.ndarray) -> np.ndarray:
     """Who takes part this week.
 
     A resident takes part when the best channel's utility plus a logistic taste shock of scale
-    ``noise`` reaches the resident's own threshold; with ``noise = 0`` this is Granovetter's
-    (1978) deterministic threshold rule. The shock is ``noise * log(u / (1 - u))`` for ``u``
-    uniform on (0, 1), computed in single precision (ample for a taste shock, four times faster).
+    ``noise`` (:func:`taste_shock` of the uniform draws ``u``) reaches the resident's own
+    threshold; with ``noise = 0`` this is Granovetter's (1978) deterministic threshold rule.
     """
     if noise > 0:
-        u32 = np.clip(u.astype(np.float32), np.float32(1e-7), np.float32(1 - 1e-7))
-        best = best + noise * np.log(u32 / (np.float32(1) - u32)).astype(np.float64)
+        best = best + taste_shock(u, noise)
     return best >= threshold - 1e-12
 
 
@@ -178,6 +182,12 @@ def silo_factor(silo_level: float, data_sharing: np.ndarray, relief: np.ndarray,
     return 1.0 - penalty * silo
 
 
+def sector_shares(capacity: np.ndarray) -> np.ndarray:
+    """Each sector's share of a cell's capacity, ``capacity`` (..., sectors); rows of zero
+    capacity stay zero."""
+    return capacity / np.maximum(capacity.sum(axis=-1, keepdims=True), 1e-300)
+
+
 def attribute_sector(share: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Which sector closed each case: the first whose cumulative capacity share exceeds ``v``.
 
@@ -205,8 +215,9 @@ def outcome_feedback(trust: np.ndarray, efficacy: np.ndarray, resolved: np.ndarr
                      waiting: np.ndarray, *, trust_gain: float, efficacy_gain: float, trust_loss: float,
                      efficacy_loss: float, wait_loss: float) -> tuple[np.ndarray, np.ndarray]:
     """A reporter's own outcome: a resolved case raises trust and efficacy a share of the way to
-    1; a failed case lowers them; each week waiting beyond patience erodes trust. Masks are
-    boolean per resident. Source: model.md process 5; Chen, Pan & Xu (2016) on responsiveness."""
+    1; a failed case lowers them; each week waiting beyond patience erodes trust. ``resolved``,
+    ``failed`` and ``waiting`` select residents (boolean masks or index arrays). Source: model.md process 5;
+    Chen, Pan & Xu (2016) on responsiveness."""
     t = trust.copy()
     e = efficacy.copy()
     t[resolved] = toward(t[resolved], 1.0, trust_gain)

@@ -3,9 +3,12 @@
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.networks import (
+    NeighbourCounter,
     barabasi_albert,
     block_model,
     build_network,
@@ -84,3 +87,33 @@ def test_bad_network_files(tmp_path):
     (tmp_path / "e.txt").write_text("a b\n", encoding="utf-8")
     with pytest.raises(CoGovInputError, match="node_file"):
         load_graph_file(tmp_path / "e.txt", "community", None)
+
+
+NET = block_model(np.array([40, 25, 35]), 6.0, 1.5, rng(3))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0)), min_size=1, max_size=8))
+def test_neighbour_counter_equals_a_fresh_count(changes):
+    """Kept up to date from the residents that changed (few or many), the counts are exactly
+    those of one sparse product of the current mask."""
+    counter = NeighbourCounter(NET)
+    mask = np.zeros(NET.n, dtype=bool)
+    for seed, share in changes:
+        flip = np.random.default_rng(seed).random(NET.n) < share * share  # mostly small changes
+        mask = mask ^ flip
+        got = counter(mask)
+        assert np.array_equal(got, NET.neighbour_count(mask))
+        assert not got.flags.writeable
+
+
+def test_outcome_shares_match_the_shares_of_all_neighbours():
+    good, bad = np.array([3, 50, 51, 99]), np.array([0, 3, 60])
+    seen, g, b = NET.outcome_shares(good, bad)
+    indicator_g, indicator_b = np.zeros(NET.n), np.zeros(NET.n)
+    indicator_g[good], indicator_b[bad] = 1.0, 1.0
+    share_g, share_b = NET.neighbour_share(indicator_g), NET.neighbour_share(indicator_b)
+    assert seen.tolist() == np.flatnonzero(share_g + share_b).tolist()
+    np.testing.assert_array_equal(g, share_g[seen])
+    np.testing.assert_array_equal(b, share_b[seen])
+    assert NET.outcome_shares(np.array([], dtype=np.int64), np.array([], dtype=np.int64))[0].size == 0
