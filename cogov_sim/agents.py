@@ -214,6 +214,8 @@ class Government(Institution):
 
     def record(self, community: np.ndarray, category: np.ndarray, weight: np.ndarray | float) -> None:
         """Add queued cases to the recorded demand the next decision will see."""
+        if community.size == 0:
+            return
         k = self.model.n_communities
         self.observed += np.bincount(community * len(CATEGORIES) + category, weights=np.broadcast_to(
             np.asarray(weight, dtype=np.float64), community.shape), minlength=k * len(CATEGORIES)

@@ -234,8 +234,8 @@ def vicarious_feedback(x: np.ndarray, good_share: np.ndarray, bad_share: np.ndar
     toward 0 by ``weight * bad_share``, where the shares are of one's neighbours whose cases were
     resolved or failed this week and ``weight`` is the vicarious weight times transparency.
     Source: Fang (2024) 2.2 (open government builds trust)."""
-    up = np.clip(weight * good_share, 0, 1)
-    down = np.clip(weight * bad_share, 0, 1)
+    up = np.minimum(np.maximum(weight * good_share, 0.0), 1.0)
+    down = np.minimum(np.maximum(weight * bad_share, 0.0), 1.0)
     return x + up * (1.0 - x) - down * x
 
 
