@@ -1,0 +1,484 @@
+"""The residents' rules written the ordinary Mesa way, one ``mesa.Agent`` per resident: the
+reference against which the vectorised model is checked and timed (tests and benchmarks only).
+
+:class:`ReferenceModel` is a :class:`~cogov_sim.model.CoGovModel` whose resident phases are
+replaced by per-agent code: every resident is a :class:`Resident` holding its own state as
+Python values, and each phase is one or more passes of ``AgentSet.do`` over the residents, in
+which each resident reads its neighbours (its own list, taken from the network) and the
+week's draws. Rules that update everybody at once from last week's state (awareness, the
+volunteering game) take two passes, *plan* then *commit*, as synchronous updating requires in
+any agent-based model.
+
+The two implementations must agree exactly, so the reference consumes the same random draws:
+the model draws each phase's uniform numbers from the same named streams, in the same order
+and amount, and each resident reads its own entry (as a resident of an ordinary Mesa model
+would draw ``self.random.random()``). What is not about residents is shared with the model
+as it is: funding, capacities and decisions of the government, the capacity of each sector,
+the chances per community (issue rate, finding, resolution, breach), pilots, shocks and
+measurement (which reads the residents' arrays, written from the agents at the end of each
+week, as a data collector would gather them).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from cogov_sim import rules
+from cogov_sim.agents import _WeakIdCounters
+from cogov_sim.model import N_CAT, CoGovModel
+from cogov_sim.population import OLDER
+from cogov_sim.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+
+#: The resident attributes that change during a run (the rest are fixed at creation).
+STATE = ("trust", "efficacy", "privacy", "aware", "cooperator", "status", "category", "cross", "issue_age",
+         "wait", "channel", "last_part", "last_channel", "has_record")
+
+
+def _toward(x: float, target: float, rate: float) -> float:
+    """Move ``x`` a share ``rate`` of the way to ``target`` (:func:`cogov_sim.rules.toward` for
+    one resident, written out here so that the reference does not share it)."""
+    return x + rate * (target - x)
+
+
+class Resident(mesa.Agent):
+    """One resident with its own state and one method per thing it does in a week.
+
+    Attributes mirror the columns of :class:`~cogov_sim.population.Residents`; ``neighbours``
+    is the list of the resident's neighbours (in the network's order). Methods take the
+    week's draws and per-community values from the model.
+    """
+
+    _ids = _WeakIdCounters()
+    model: ReferenceModel
+
+    def __init__(self, model: ReferenceModel, index: int):
+        super().__init__(model)
+        r = model.residents
+        s = model.scenario
+        self.index = index
+        self.community = int(r.community[index])
+        self.age_group = int(r.age_group[index])
+        self.literacy = float(r.literacy[index])
+        self.threshold = float(r.threshold[index])
+        self.member_of = int(r.member_of[index])
+        for name in STATE:
+            setattr(self, name, getattr(r, name)[index].item())
+        degree = int(model.network.indptr[index + 1] - model.network.indptr[index])
+        self.degree = degree
+        self.inv_degree = 1.0 / degree if degree else 0.0
+        self.neighbours: list[Resident] = []
+        older = 1.0 if self.age_group == OLDER else 0.0
+        ch = s.channels
+        self.cost_online = ch.online_cost + ch.online_literacy_penalty * (1.0 - self.literacy)
+        self.cost_hotline = ch.hotline_cost + ch.hotline_literacy_penalty * (1.0 - self.literacy)
+        self.cost_offline = ch.offline_cost - ch.offline_older_discount * older
+        self.recent = False
+        self.resolved_now = self.failed_now = self.gave_up_now = self.exposed_now = False
+        self.contribution = self.share = self.payoff = 0.0
+        self.next_aware = self.next_cooperator = False
+
+    # ---------------------------------------------------------------------------------- issues
+    def get_issue(self, w: dict) -> None:
+        """A resident without an open issue gets one with the community's weekly chance; its
+        category follows the age group's mix, shifted toward a surge's category (model.md process 1)."""
+        i, c = self.index, self.community
+        if not (self.status == NONE and w["u"][i] < w["rate"][c]):
+            return
+        mix = w["mix"][self.age_group]
+        surge_category = w["surge_category"][c]
+        if surge_category >= 0:
+            s = w["surge"][c]
+            mix = [(m + (s if j == surge_category else 0.0)) / (1.0 + s) for j, m in enumerate(mix)]
+        cdf, category, u_cat = 0.0, 0, w["u_cat"][i]
+        for share in mix[:-1]:
+            cdf += share
+            category += u_cat >= cdf
+        self.category = category
+        self.cross = w["u_cross"][i] < w["cross_share"]
+        self.status = UNREPORTED
+        self.issue_age = 0
+        self.wait = 0
+        self.channel = -1
+        self.model.government.arrived[c, category] += 1
+        w["raised"].append(i)
+
+    # ---------------------------------------------------------------------------------- awareness
+    def plan_awareness(self, w: dict) -> None:
+        """Learn the channels from a campaign or from enough aware neighbours (complex contagion,
+        Centola & Macy 2007), or forget them without recent use (model.md process 2)."""
+        i, c = self.index, self.community
+        self.recent = (w["t"] - self.last_part) <= w["window"]
+        p = w["public_reach"] * w["campaign"][c]
+        if self.member_of >= 0:
+            p = 1.0 - (1.0 - p) * (1.0 - w["campaign_reach"] * w["campaign"][c] * w["credibility"][self.member_of]
+                                   * w["org_weight"][c])
+        aware_neighbours = 0
+        for nb in self.neighbours:
+            aware_neighbours += nb.aware
+        wom = w["word_of_mouth"] if aware_neighbours >= w["threshold"] else 0.0
+        p_learn = 1.0 - (1.0 - p) * (1.0 - wom)
+        u = w["u"][i]
+        learn = not self.aware and u < p_learn
+        forget = self.aware and not self.recent and u < w["forgetting"]
+        self.next_aware = (self.aware or learn) and not forget
+
+    def commit_awareness(self) -> None:
+        self.aware = self.next_aware
+
+    # ---------------------------------------------------------------------------------- participation
+    def take_part(self, w: dict) -> None:
+        """Choose the best known channel, take part if its utility and a taste shock reach the
+        threshold (Granovetter 1978; Verba et al. 1995), and report an open issue (Fang 2024, 3.1-3.2)."""
+        i, c = self.index, self.community
+        recent_neighbours = 0
+        for nb in self.neighbours:
+            recent_neighbours += nb.recent
+        social = recent_neighbours * self.inv_degree
+        has_unreported = self.status == UNREPORTED
+        base = (w["base"] + w["issue_motive"] * has_unreported + w["efficacy_weight"] * self.efficacy
+                + w["trust_weight"] * self.trust + w["social_weight"] * social)
+        best, channel = -self.cost_offline, OFFLINE
+        if self.aware and w["hotline_open"][c]:
+            hotline = -self.cost_hotline
+            if hotline >= best:
+                best, channel = hotline, HOTLINE
+        if self.aware and w["platform_open"][c]:
+            online = (w["quality_weight"] * w["platform_quality"][c] - w["privacy_weight"] * self.privacy
+                      - self.cost_online)
+            if online >= best:
+                best, channel = online, ONLINE
+        if not (base + best) + w["shock"][i] >= self.threshold - 1e-12:
+            return
+        self.last_part = w["t"]
+        self.last_channel = channel
+        w["took_part"].append(i)
+        if not has_unreported:
+            return
+        self.status = QUEUED
+        self.channel = channel
+        self.wait = 0
+        if channel != OFFLINE:
+            self.has_record = True
+            weight = 1.0
+        else:
+            weight = w["paper"] + (1 - w["paper"]) * w["platform_quality"][c]
+        w["tally"][c, self.category] += weight
+        w["reported"].append(i)
+
+    def be_found(self, w: dict) -> None:
+        """Grid workers find an unreported issue with the community's weekly chance (Fang 2024, 4.3)."""
+        i, c = self.index, self.community
+        if self.status == UNREPORTED and w["u"][i] < w["p_find"][c]:
+            self.status = QUEUED
+            self.channel = FOUND
+            self.wait = 0
+            self.has_record = True
+            w["tally"][c, self.category] += 1.0
+            w["found"].append(i)
+
+    # ---------------------------------------------------------------------------------- handling
+    def join_queue(self, w: dict) -> None:
+        """Count this resident's queued case, and its volunteering, toward its community's."""
+        if self.status == QUEUED:
+            w["queue"][self.community, self.category] += 1
+        if self.cooperator:
+            w["volunteers"][self.community] += 1
+
+    def await_case(self, w: dict) -> None:
+        """The queued case closes with its cell's chance (lower for a cross-department case under
+        silos), fails after the longest wait, or an unreported issue is given up (model.md process 3)."""
+        i, c = self.index, self.community
+        self.resolved_now = self.failed_now = self.gave_up_now = False
+        if self.status == QUEUED:
+            cell = c * N_CAT + self.category
+            p = w["p_cell"][cell] * (w["silo"][c] if self.cross else 1.0)
+            u = w["u"][i]
+            if u < p:
+                self.resolved_now = True
+                v = u / max(p, 1e-300)
+                cdf, sector = 0.0, 0
+                for share in w["shares"][cell]:
+                    cdf += share
+                    sector += v >= cdf
+                w["resolved"].append(i)
+                w["sector"].append(min(sector, 3))
+                w["resolved_wait"].append(float(self.wait))
+            elif self.wait + 1 >= w["max_wait"]:
+                self.failed_now = True
+                w["failed"].append(i)
+                w["failed_wait"].append(float(self.wait))
+        elif self.status == UNREPORTED and self.issue_age + 1 >= w["max_unreported"]:
+            self.gave_up_now = True
+            w["given_up"].append(i)
+        if self.resolved_now or self.failed_now or self.gave_up_now:
+            self.status = NONE
+            self.category = -1
+            self.channel = -1
+        self.issue_age += self.status != NONE
+        self.wait += self.status == QUEUED
+
+    # ---------------------------------------------------------------------------------- feedback
+    def learn(self, w: dict) -> None:
+        """Own outcomes move trust and efficacy; with transparency, so do the outcomes seen among
+        neighbours this week (model.md process 5; Fang 2024, 2.2)."""
+        if self.resolved_now:
+            self.trust = _toward(self.trust, 1.0, w["trust_gain"])
+            self.efficacy = _toward(self.efficacy, 1.0, w["efficacy_gain"])
+        elif self.failed_now:
+            self.trust = _toward(self.trust, 0.0, w["trust_loss"])
+            self.efficacy = _toward(self.efficacy, 0.0, w["efficacy_loss"])
+        elif self.status == QUEUED and self.wait > w["patience"]:
+            self.trust = _toward(self.trust, 0.0, w["wait_loss"])
+        if self.gave_up_now:
+            self.efficacy = _toward(self.efficacy, 0.0, w["silent_loss"])
+        if not w["vicarious"]:
+            return
+        good = bad = 0
+        for nb in self.neighbours:
+            good += nb.resolved_now
+            bad += nb.failed_now
+        if good + bad == 0:
+            return
+        weight = w["weight"][self.community]
+        up = min(max(weight * (good * self.inv_degree), 0.0), 1.0)
+        down = min(max(weight * (bad * self.inv_degree), 0.0), 1.0)
+        self.trust = self.trust + up * (1.0 - self.trust) - down * self.trust
+        self.efficacy = self.efficacy + up * (1.0 - self.efficacy) - down * self.efficacy
+
+    def meet(self, other: Resident, epsilon: float, mu: float) -> None:
+        """Two neighbours whose trust differs by less than ``epsilon`` move toward each other by
+        ``mu`` times the difference (Deffuant et al. 2000)."""
+        a, b = self.trust, other.trust
+        if abs(a - b) < epsilon:
+            d = mu * (b - a)
+            self.trust, other.trust = a + d, b - d
+
+    # ---------------------------------------------------------------------------------- volunteering
+    def contribute(self, w: dict) -> None:
+        """Give to the games one plays in (Santos, Santos & Pacheco 2008): 1 per game, or 1 in
+        total split over one's degree + 1 games."""
+        coop = 1.0 if self.cooperator else 0.0
+        self.contribution = coop / (self.degree + 1.0) if w["per_individual"] else coop
+
+    def collect_pot(self, w: dict) -> None:
+        """Share of the game this resident centres: its pot times the synergy, split equally."""
+        pot = self.contribution
+        total = 0.0
+        for nb in self.neighbours:
+            total += nb.contribution
+        self.share = w["synergy"][self.community] * (pot + total) / (self.degree + 1.0)
+
+    def add_payoff(self, w: dict) -> None:
+        """Payoff: shares of the own game and of each neighbour's, less what one gave."""
+        total = 0.0
+        for nb in self.neighbours:
+            total += nb.share
+        coop = 1.0 if self.cooperator else 0.0
+        cost = coop if w["per_individual"] else coop * (self.degree + 1.0)
+        self.payoff = self.share + total - cost
+
+    def plan_imitation(self, w: dict) -> None:
+        """Look at one random neighbour and copy its strategy with a chance proportional to how
+        much better it did (Santos et al. 2008, normalised by the largest possible gap)."""
+        i = self.index
+        self.next_cooperator = self.cooperator
+        if not self.neighbours:
+            return
+        pick = min(int(w["u1"][i] * self.degree), self.degree - 1)
+        model = self.neighbours[pick]
+        synergy = w["synergy"]
+        max_gap = max(synergy[self.community], synergy[model.community]) * (max(self.degree, model.degree) + 1.0)
+        gap = model.payoff - self.payoff
+        if gap > 0 and w["u2"][i] < gap / max_gap:
+            self.next_cooperator = model.cooperator
+
+    def commit_strategy(self) -> None:
+        self.cooperator = self.next_cooperator
+
+    # ---------------------------------------------------------------------------------- data risk
+    def count_record(self, w: dict) -> None:
+        if self.has_record:
+            w["records"][self.community] += 1
+
+    def suffer_exposure(self, w: dict) -> None:
+        """A breach where one lives exposes one's stored data with a chance (Fang 2024, 3.1)."""
+        self.exposed_now = bool(w["breached"][self.community] and self.has_record and w["u"][self.index] < w["exposure"])
+        if self.exposed_now:
+            self.trust = _toward(self.trust, 0.0, w["trust_loss"])
+            self.privacy = _toward(self.privacy, 1.0, w["privacy_gain"])
+
+    def hear_of_breach(self, w: dict) -> None:
+        """Privacy concern rises with exposed neighbours and with local news of the breach."""
+        exposed = 0
+        for nb in self.neighbours:
+            exposed += nb.exposed_now
+        news = w["media_gain"] if w["breached"][self.community] else 0.0
+        self.privacy = _toward(self.privacy, 1.0, w["neighbour_gain"] * (exposed * self.inv_degree) + news)
+
+    def keep_record(self, w: dict) -> None:
+        """Stored data is deleted with a weekly chance (retention)."""
+        self.has_record = self.has_record and w["u"][self.index] < w["retention"]
+
+
+class ReferenceModel(CoGovModel):
+    """:class:`~cogov_sim.model.CoGovModel` with one Mesa agent per resident (see the module)."""
+
+    def burn_in(self, weeks: int) -> None:
+        """Create the resident agents from the drawn population, then burn in as the model does."""
+        if not hasattr(self, "resident_agents"):
+            self._create_residents()
+        super().burn_in(weeks)
+
+    def _create_residents(self) -> None:
+        agents = [Resident(self, i) for i in range(self.n)]
+        indptr, indices = self.network.indptr, self.network.indices
+        for i, agent in enumerate(agents):
+            agent.neighbours = [agents[j] for j in indices[indptr[i]:indptr[i + 1]].tolist()]
+        self.resident_agents = self.agents_by_type[Resident]
+        #: The same agents by resident index.
+        self.resident_list = agents
+        self.credibility = [o.credibility for o in self.social_organisations]
+
+    def week(self, t: int, *, record: bool) -> None:
+        """The model's week, then the agents' state written into the residents' arrays."""
+        super().week(t, record=False)
+        self.write_residents()
+        if record:
+            self.measure(t)
+
+    def write_residents(self) -> None:
+        """Gather every agent's state into ``self.residents`` (as a data collector would)."""
+        r = self.residents
+        agents = self.resident_list
+        for name in STATE:
+            getattr(r, name)[:] = [getattr(a, name) for a in agents]
+
+    def _draws(self, stream: str, *sizes: int) -> list[list[float]]:
+        """Uniform draws from a named stream, as the model takes them, one list per call size."""
+        rng = self.streams[stream]
+        return [rng.random(size).tolist() for size in sizes]
+
+    def _events(self, *names: str, **extra) -> dict:
+        """The week's shared values (``extra``) and an empty list for each event the agents report."""
+        w = {name: [] for name in names}
+        w.update(extra)
+        return w
+
+    def _publish(self, w: dict, **dtypes) -> None:
+        """Put the week's event lists where measurement reads them."""
+        for name, dtype in dtypes.items():
+            self._week[name] = np.asarray(w[name], dtype=dtype)
+
+    # ---------------------------------------------------------------------------------- phases
+    def issues_arise(self) -> None:
+        s = self.scenario
+        u, u_cat, u_cross = self._draws("issues", self.n, self.n, self.n)
+        w = self._events("raised", u=u, u_cat=u_cat, u_cross=u_cross, rate=self.issue_rates().tolist(),
+                         mix=self._mix.tolist(), surge=self.surge.tolist(),
+                         surge_category=self.surge_category.tolist(),
+                         cross_share=s.issues.cross_department_share)
+        self.resident_agents.do("get_issue", w)
+        self._publish(w, raised=np.int64)
+
+    def spread_awareness(self, t: int) -> None:
+        s = self.scenario
+        (u,) = self._draws("awareness", self.n)
+        w = dict(t=t, u=u, window=s.participation.window, public_reach=s.social_orgs.public_reach,
+                 campaign_reach=s.social_orgs.campaign_reach, campaign=self.effective["awareness_campaign"].tolist(),
+                 org_weight=self.mode_weights("org_weight").tolist(), credibility=self.credibility,
+                 word_of_mouth=s.awareness.word_of_mouth, threshold=s.awareness.threshold,
+                 forgetting=s.awareness.forgetting)
+        self.resident_agents.do("plan_awareness", w)
+        self.resident_agents.do("commit_awareness")
+
+    def residents_take_part(self, t: int) -> None:
+        s = self.scenario
+        pp = s.participation
+        u = self.streams["participation"].random(self.n)
+        shock = rules.taste_shock(u, pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
+        w = self._events("took_part", "reported", t=t, shock=shock, base=pp.base, issue_motive=pp.issue_motive,
+                         efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
+                         social_weight=pp.social_weight, privacy_weight=pp.privacy_weight,
+                         quality_weight=pp.quality_weight,
+                         hotline_open=(self.effective["hotline"] > 0.5).tolist(),
+                         platform_open=(self.effective["online_platform"] > 0.5).tolist(),
+                         platform_quality=self.government.platform_quality.tolist(),
+                         paper=s.government.paper_record_rate, tally=np.zeros((self.n_communities, N_CAT)))
+        self.resident_agents.do("take_part", w)
+        self.government.observed += w["tally"]
+        self._publish(w, took_part=np.int64, reported=np.int64)
+
+    def find_issues(self) -> None:
+        (u,) = self._draws("handling", self.n)
+        w = self._events("found", u=u, p_find=self.government.finding_probability().tolist(),
+                         tally=np.zeros((self.n_communities, N_CAT)))
+        self.resident_agents.do("be_found", w)
+        self.government.observed += w["tally"]
+        self._publish(w, found=np.int64)
+
+    def handle_cases(self) -> None:
+        s = self.scenario
+        (u,) = self._draws("handling", self.n)
+        counts = dict(queue=np.zeros((self.n_communities, N_CAT)), volunteers=np.zeros(self.n_communities))
+        self.resident_agents.do("join_queue", counts)
+        cap = self.capacity_by_sector(counts["queue"], counts["volunteers"])
+        p_cell, silo, shares = self.handling_odds(counts["queue"], cap)
+        w = self._events("resolved", "sector", "resolved_wait", "failed", "failed_wait", "given_up", u=u,
+                         p_cell=p_cell.tolist(), silo=silo.tolist(), shares=shares.tolist(),
+                         max_wait=s.government.max_wait_weeks, max_unreported=s.issues.max_unreported_weeks)
+        self.resident_agents.do("await_case", w)
+        self._publish(w, resolved=np.int64, sector=np.int8, resolved_wait=np.float64, failed=np.int64,
+                      failed_wait=np.float64, given_up=np.int64)
+
+    def learn_from_outcomes(self) -> None:
+        fb = self.scenario.feedback
+        weight = fb.vicarious_weight * self.effective["transparency"]
+        w = dict(trust_gain=fb.resolved_trust_gain, efficacy_gain=fb.resolved_efficacy_gain,
+                 trust_loss=fb.failed_trust_loss, efficacy_loss=fb.failed_efficacy_loss,
+                 wait_loss=fb.wait_trust_loss, silent_loss=fb.silent_efficacy_loss,
+                 patience=self.scenario.government.patience_weeks, weight=weight.tolist(),
+                 vicarious=bool(weight.any() and (self._week["resolved"].size or self._week["failed"].size)))
+        self.resident_agents.do("learn", w)
+
+    def exchange_trust(self) -> None:
+        """Sampled ties meet; a tie meets when it is the first sampled tie of both its ends."""
+        tr = self.scenario.trust
+        edges = self.network.edges
+        m = int(round(tr.interaction_rate * self.n / 2))
+        if m == 0 or edges.shape[0] == 0:
+            return
+        pick = self.streams["trust"].integers(0, edges.shape[0], size=m)
+        ties = edges[pick].tolist()
+        first: dict[int, int] = {}
+        for k, (a, b) in enumerate(ties):
+            first.setdefault(a, k)
+            first.setdefault(b, k)
+        agents = self.resident_list
+        for k, (a, b) in enumerate(ties):
+            if first[a] == k and first[b] == k:
+                agents[a].meet(agents[b], tr.epsilon, tr.mu)
+
+    def revise_volunteering(self) -> None:
+        u1, u2 = self._draws("volunteering", self.n, self.n)
+        w = dict(u1=u1, u2=u2, synergy=self.synergy().tolist(),
+                 per_individual=self.scenario.volunteering.cost_model == "per_individual")
+        for phase in ("contribute", "collect_pot", "add_payoff", "plan_imitation"):
+            self.resident_agents.do(phase, w)
+        self.resident_agents.do("commit_strategy")
+
+    def suffer_data_risk(self) -> None:
+        d = self.scenario.data
+        u_k, u = self._draws("data", self.n_communities, self.n)
+        counts = dict(records=np.zeros(self.n_communities))
+        self.resident_agents.do("count_record", counts)
+        breached = (np.asarray(u_k) < self.breach_probability(counts["records"])) | self.forced_breach
+        self._week["breaches"] = breached
+        w = dict(u=u, breached=breached.tolist(), exposure=d.exposure, trust_loss=d.trust_loss,
+                 privacy_gain=d.privacy_gain, neighbour_gain=d.neighbour_privacy_gain,
+                 media_gain=d.media_privacy_gain, retention=d.record_retention)
+        if breached.any():
+            self.resident_agents.do("suffer_exposure", w)
+            self.resident_agents.do("hear_of_breach", w)
+        self.resident_agents.do("keep_record", w)
+
