@@ -124,6 +124,7 @@ class Resident(mesa.Agent):
         self.next_aware = (self.aware or learn) and not forget
 
     def commit_awareness(self) -> None:
+        """Take on the planned awareness (all residents at once)."""
         self.aware = self.next_aware
 
     # ---------------------------------------------------------------------------------- participation
@@ -294,10 +295,12 @@ class Resident(mesa.Agent):
             self.next_cooperator = model.cooperator
 
     def commit_strategy(self) -> None:
+        """Take on the planned strategy (all residents at once)."""
         self.cooperator = self.next_cooperator
 
     # ---------------------------------------------------------------------------------- data risk
     def count_record(self, w: dict) -> None:
+        """Count this resident's stored data toward its community's (for the breach hazard)."""
         if self.has_record:
             w["records"][self.community] += 1
 
@@ -322,7 +325,13 @@ class Resident(mesa.Agent):
 
 
 class ReferenceModel(CoGovModel):
-    """:class:`~cogov_sim.model.CoGovModel` with one Mesa agent per resident (see the module)."""
+    """:class:`~cogov_sim.model.CoGovModel` with one Mesa agent per resident (see the module).
+
+    Each resident phase (``issues_arise``, ``spread_awareness``, ``residents_take_part``,
+    ``find_issues``, ``handle_cases``, ``learn_from_outcomes``, ``exchange_trust``,
+    ``revise_volunteering``, ``suffer_data_risk``) overrides the model's method of the same name,
+    whose docstring says what it does, with passes of the :class:`Resident` methods.
+    """
 
     def burn_in(self, weeks: int) -> None:
         """Create the resident agents from the drawn population, then burn in as the model does."""
@@ -331,6 +340,7 @@ class ReferenceModel(CoGovModel):
         super().burn_in(weeks)
 
     def _create_residents(self) -> None:
+        """One agent per row of the drawn residents, then each agent's list of neighbour agents."""
         agents = [Resident(self, i) for i in range(self.n)]
         indptr, indices = self.network.indptr, self.network.indices
         for i, agent in enumerate(agents):
