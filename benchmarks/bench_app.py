@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_model import machine, write_block  # noqa: E402
+from bench_model import publish  # noqa: E402
 
 TARGET_S = 0.5
 
@@ -49,10 +49,7 @@ def main() -> None:
             f"{statistics.median(total):.3f} | {p95:.3f} | {statistics.median(switch):.3f} |\n\n"
             f"{args.weeks} weeks of the baseline (10,000 residents, 900 drawn). Target: step + redraw under "
             f"{TARGET_S} s (95th percentile): {'met' if p95 < TARGET_S else 'NOT met'}.")
-    print(text)
-    print(f"\nMachine: {machine()}")
-    if not args.no_write:
-        write_block("app-table", text)
+    publish("app-table", text, write=not args.no_write)
 
 
 if __name__ == "__main__":

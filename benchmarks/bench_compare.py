@@ -15,7 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_model import machine, write_block  # noqa: E402
+from bench_model import publish  # noqa: E402
 
 TARGET_S = 300.0
 
@@ -46,10 +46,7 @@ def main() -> None:
             f"| {len(scenarios)} | {len(cmp.plan.variants)} | {args.replications} | {len(cmp.runs)} | {t_runs:.1f} | "
             f"{total - t_runs:.1f} | {total:.1f} |\n\n"
             f"Target: under {TARGET_S:.0f} s on two cores: {'met' if total < TARGET_S else 'NOT met'}.")
-    print(text)
-    print(f"\nMachine: {machine()}")
-    if not args.no_write:
-        write_block("compare-table", text)
+    publish("compare-table", text, write=not args.no_write)
 
 
 if __name__ == "__main__":

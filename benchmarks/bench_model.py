@@ -91,10 +91,15 @@ def main() -> None:
         print(f"{n:>9,} residents: model {rows[-1]['model_s']:.3f} s, peak {rows[-1]['peak_mib']:.0f} MiB",
               file=sys.stderr)
     text = table(rows)
+    publish("model-table", text, write=not args.no_write)
+
+
+def publish(marker: str, text: str, *, write: bool = True) -> None:
+    """Print a benchmark's table and the machine, and (with ``write``) put both into README.md."""
     print(text)
     print(f"\nMachine: {machine()}")
-    if not args.no_write:
-        write_block("model-table", text)
+    if write:
+        write_block(marker, text)
 
 
 def write_block(marker: str, text: str) -> None:

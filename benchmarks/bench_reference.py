@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_model import machine, write_block  # noqa: E402
+from bench_model import publish  # noqa: E402
 
 RATIO_TARGET = 100.0  # the model at least this many times faster than the reference at 10^4
 SPMV_TARGET = 20.0  # a week at most this many sparse products
@@ -225,10 +225,7 @@ def main() -> None:
     degree_rows = _in_fresh_process("degree", str(args.degree_residents), "52", "1" if args.quick else "3")
     text = "\n\n".join([reference_table(ref_rows), spmv_table(spmv_rows),
                         degree_table(degree_rows, args.degree_residents)])
-    print(text)
-    print(f"\nMachine: {machine()}")
-    if not args.no_write:
-        write_block("reference-table", text)
+    publish("reference-table", text, write=not args.no_write)
 
 
 if __name__ == "__main__":

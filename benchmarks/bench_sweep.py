@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_model import machine, write_block  # noqa: E402
+from bench_model import publish  # noqa: E402
 
 
 def measure(workers: int, reps: int) -> dict:
@@ -59,10 +59,7 @@ def main() -> None:
                      f"{r['per_minute'] / rows[0]['per_minute']:.2f} |")
     verdict = f"2 workers: {speedup:.2f} x the throughput of 1 (target 1.6): {'met' if speedup >= 1.6 else 'NOT met'}"
     text = "\n".join(lines) + f"\n\n{verdict}. {os.cpu_count()} cores."
-    print(text)
-    print(f"\nMachine: {machine()}")
-    if not args.no_write:
-        write_block("sweep-table", text)
+    publish("sweep-table", text, write=not args.no_write)
 
 
 if __name__ == "__main__":
