@@ -534,16 +534,22 @@ class CoGovModel(mesa.Model):
             r.trust[seen] = rules.vicarious_feedback(r.trust[seen], good, bad, wi)
             r.efficacy[seen] = rules.vicarious_feedback(r.efficacy[seen], good, bad, wi)
 
+    def sample_meetings(self) -> np.ndarray:
+        """This week's sampled ties, (m, 2), drawn uniformly with replacement from the ``trust``
+        stream: ``trust.interaction_rate`` meetings per resident, two residents a meeting."""
+        edges = self.network.edges
+        m = int(round(self.scenario.trust.interaction_rate * self.n / 2))
+        if m == 0 or edges.shape[0] == 0:
+            return edges[:0]
+        return edges[self.streams["trust"].integers(0, edges.shape[0], size=m)]
+
     def exchange_trust(self) -> None:
         """Neighbours who meet move their trust together within a confidence bound (Deffuant et al. 2000)."""
         tr = self.scenario.trust
-        edges = self.network.edges
-        m = int(round(tr.interaction_rate * self.n / 2))
-        rng = self.streams["trust"]
-        if m == 0 or edges.shape[0] == 0:
+        ties = self.sample_meetings()
+        if ties.shape[0] == 0:
             return
-        pick = rng.integers(0, edges.shape[0], size=m)
-        a, b = edges[pick, 0], edges[pick, 1]
+        a, b = ties[:, 0], ties[:, 1]
         keep = rules.disjoint_pairs(a, b, self.n)
         self.residents.trust = rules.bounded_confidence(self.residents.trust, a[keep], b[keep], tr.epsilon, tr.mu)
 

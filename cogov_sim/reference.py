@@ -454,12 +454,7 @@ class ReferenceModel(CoGovModel):
     def exchange_trust(self) -> None:
         """Sampled ties meet; a tie meets when it is the first sampled tie of both its ends."""
         tr = self.scenario.trust
-        edges = self.network.edges
-        m = int(round(tr.interaction_rate * self.n / 2))
-        if m == 0 or edges.shape[0] == 0:
-            return
-        pick = self.streams["trust"].integers(0, edges.shape[0], size=m)
-        ties = edges[pick].tolist()
+        ties = self.sample_meetings().tolist()
         first: dict[int, int] = {}
         for k, (a, b) in enumerate(ties):
             first.setdefault(a, k)
