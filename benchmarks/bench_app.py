@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     os.chdir(HERE.parent)
-    from cogov_sim.app import Session
+    from cogov_sim.present.app import Session
 
     session = Session("baseline")
     rows = {"step": [], "redraw": []}

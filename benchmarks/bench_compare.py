@@ -21,10 +21,10 @@ TARGET_S = 300.0
 
 
 def main() -> None:
-    from cogov_sim.compare import run_comparison
-    from cogov_sim.executors import LocalExecutor
-    from cogov_sim.report import write_report
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.analysis.compare import run_comparison
+    from cogov_sim.experiments.executors import LocalExecutor
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.present.report import write_report
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=20)

@@ -3,8 +3,8 @@ and how its cost grows with residents and ties.
 
 Three tables, printed and written into benchmarks/README.md between the markers:
 
-1. *Model against reference*: cost per resident-step of :class:`~cogov_sim.model.CoGovModel`
-   and of :class:`~cogov_sim.reference.ReferenceModel` (one ``mesa.Agent`` per resident) over
+1. *Model against reference*: cost per resident-step of :class:`~cogov_sim.model.model.CoGovModel`
+   and of :class:`~cogov_sim.validation.reference.ReferenceModel` (one ``mesa.Agent`` per resident) over
    the same weeks of the same scenario, at 1,000 and 10,000 residents, their ratio, and whether
    the two ended in the same state (they must: the equivalence test checks it step by step).
 2. *Against one sparse product*: the model's cost per week divided by the cost of one sparse
@@ -81,7 +81,7 @@ def against_reference(n: int, weeks: int, repeats: int, reference_repeats: int) 
     first one, in a fresh process)."""
     import numpy as np
 
-    from cogov_sim.reference import STATE, ReferenceModel
+    from cogov_sim.validation.reference import STATE, ReferenceModel
 
     scenario = _scenario(n)
     reference_s = float("inf")

@@ -24,10 +24,10 @@ from bench_model import publish  # noqa: E402
 
 
 def measure(workers: int, reps: int) -> dict:
-    from cogov_sim.executors import LocalExecutor
-    from cogov_sim.experiment import load_experiment
-    from cogov_sim.scenario import Scenario
-    from cogov_sim.sweep import read_results, run_sweep
+    from cogov_sim.experiments.design import load_experiment
+    from cogov_sim.experiments.executors import LocalExecutor
+    from cogov_sim.experiments.sweep import read_results, run_sweep
+    from cogov_sim.model.scenario import Scenario
 
     exp = load_experiment(HERE.parent / "experiments" / "smoke.toml")
     exp = replace(exp, base=Scenario().with_values({"trust.epsilon": 0.3}), replications=reps, fixed={})

@@ -27,13 +27,13 @@ class _Parser(argparse.ArgumentParser):
 
 def resolve_scenario_path(name: str) -> Path:
     """A scenario given as a path, or as a name in ./scenarios/ (``baseline`` or ``pilots/random``)."""
-    from cogov_sim.scenario import find_named_file
+    from cogov_sim.model.scenario import find_named_file
 
     return find_named_file(name, "scenarios", "scenario")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, object]:
-    from cogov_sim.scenario import parse_override
+    from cogov_sim.model.scenario import parse_override
 
     values: dict[str, object] = dict(parse_override(s) for s in args.set or [])
     if getattr(args, "seed", None) is not None:
@@ -44,13 +44,14 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from cogov_sim.runner import run_scenario
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.experiments.runner import run_scenario
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.present.plots import write_figures
 
     path = resolve_scenario_path(args.scenario)
     scenario = load_scenario(path, _overrides(args))
     out = Path(args.out) if args.out else None
-    result = run_scenario(scenario, out_dir=out, progress=not args.quiet, argv=sys.argv)
+    result = run_scenario(scenario, out_dir=out, progress=not args.quiet, figures=write_figures, argv=sys.argv)
     ts = result.timeseries
     first = ts.head(13)
     last = ts.tail(13)
@@ -66,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from cogov_sim.scenario import parameter_specs
+    from cogov_sim.model.parameters import parameter_specs
 
     for key, spec in parameter_specs().items():
         if args.levers and not spec.lever:
@@ -77,9 +78,9 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from cogov_sim.executors import make_executor
-    from cogov_sim.experiment import load_experiment, resolve_experiment_path
-    from cogov_sim.sweep import check_folder, parse_shard, run_sweep
+    from cogov_sim.experiments.design import load_experiment, resolve_experiment_path
+    from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.experiments.sweep import check_folder, parse_shard, run_sweep
 
     exp = load_experiment(resolve_experiment_path(args.experiment))
     shard = parse_shard(args.shard)
@@ -103,12 +104,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from cogov_sim.sensitivity import analyse, write
-    from cogov_sim.textable import plain
+    from cogov_sim.analysis.sensitivity import analyse, write
+    from cogov_sim.analysis.textable import plain
+    from cogov_sim.present.plots import write_sensitivity_chart
 
     folder = Path(args.results)
     result = analyse(folder, args.outcome)
-    paths = write(result, folder / "sensitivity")
+    paths = write(result, folder / "sensitivity", chart=write_sensitivity_chart)
     print(result.note)
     print(plain(result.table))
     if result.second_order is not None and result.method == "summary":
@@ -123,11 +125,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import datetime as _dt
 
-    from cogov_sim.compare import CompareRunError, run_comparison
-    from cogov_sim.executors import make_executor
-    from cogov_sim.report import findings, write_report
-    from cogov_sim.runner import check_new_folder
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.analysis.compare import CompareRunError, run_comparison
+    from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.experiments.runner import check_new_folder
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.present.report import findings, write_report
 
     if args.replications < 2:
         raise CoGovInputError(f"{args.replications} replications give no interval; allowed: an integer from 2",
@@ -160,7 +162,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     write_report(cmp, out, lang=args.lang, argv=sys.argv)
-    from cogov_sim.compare import cost_effectiveness, kpi_table, pilot_effects
+    from cogov_sim.analysis.compare import cost_effectiveness, kpi_table, pilot_effects
 
     for line in findings(kpi_table(cmp), pilot_effects(cmp), cost_effectiveness(cmp), args.lang):
         print(f"- {line}")
@@ -173,10 +175,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from cogov_sim.docking import CASES
-    from cogov_sim.executors import make_executor
-    from cogov_sim.textable import plain
-    from cogov_sim.validation import (
+    from cogov_sim.analysis.textable import plain
+    from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.validation.checks import (
         DEFAULT_SEED,
         fmt_value,
         load_checks,
@@ -184,6 +185,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         run_sets,
         short_params,
     )
+    from cogov_sim.validation.docking import CASES
 
     for name in args.cases:
         if name not in CASES:
@@ -253,8 +255,8 @@ def _patterns(args: argparse.Namespace, executor) -> int:
     """The calibration report (and, with --fit, the grid search of the fitted parameters)."""
     import json
 
-    from cogov_sim.calibration import FIT_GRIDS, fit, run_patterns
-    from cogov_sim.textable import plain
+    from cogov_sim.analysis.textable import plain
+    from cogov_sim.validation.patterns import FIT_GRIDS, fit, run_patterns
 
     seed = 2024 if args.seed is None else args.seed
     reps = args.replications or 3
@@ -304,7 +306,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     name = args.scenario
     path = resolve_scenario_path(name)
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.model.scenario import load_scenario
 
     load_scenario(path)  # a bad file is a one-line error before the server starts
     try:
@@ -314,7 +316,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                               "from the project folder", source=str(path), key="--scenario") from None
     os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
     os.environ["COGOV_DEMO_LANG"] = args.lang
-    os.environ["SOLARA_APP"] = "cogov_sim.app"
+    os.environ["SOLARA_APP"] = "cogov_sim.present.app"
     import uvicorn
 
     where = f"http://{args.host}:{args.port}/"
@@ -330,8 +332,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
-    from cogov_sim.animate import animate
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.present.animate import animate
 
     scenario = load_scenario(resolve_scenario_path(args.scenario), _overrides(args))
     out = Path(args.out) if args.out else Path("results") / scenario.name / f"animation-{args.lang}.gif"

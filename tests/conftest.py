@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cogov_sim.scenario import Scenario
+from cogov_sim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").rglob("*.toml"))

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cogov_sim.model import CoGovModel
-from cogov_sim.scenario import load_scenario
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.scenario import load_scenario
 
 from .conftest import ROOT
 
@@ -146,7 +146,7 @@ def test_a_live_shock_acts_from_the_next_week():
 def test_the_view_draws_every_agent_kind_with_chinese_labels_and_stays_fluid():
     import matplotlib.pyplot as plt
 
-    from cogov_sim.app import Session
+    from cogov_sim.present.app import Session
 
     os.chdir(ROOT)
     session = Session("baseline")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cogov_sim.compare import (
+from cogov_sim.analysis.compare import (
     Comparison,
     kpi_table,
     mean_ci,
@@ -28,8 +28,8 @@ from cogov_sim.compare import (
     tie_share,
 )
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.executors import LocalExecutor, SerialExecutor
-from cogov_sim.scenario import load_scenario
+from cogov_sim.experiments.executors import LocalExecutor, SerialExecutor
+from cogov_sim.model.scenario import load_scenario
 
 from .conftest import ROOT
 
@@ -203,7 +203,7 @@ def test_chinese_labels_render_with_a_cjk_font():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cogov_sim.plots import cjk_font, font_rc
+    from cogov_sim.present.plots import cjk_font, font_rc
 
     assert cjk_font() is not None
     with warnings.catch_warnings(record=True) as caught:

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cogov_sim.executors import DaskExecutor, LocalExecutor, SerialExecutor
-from cogov_sim.experiment import DesignSpec, Factor, design_matrix, design_size, load_experiment
-from cogov_sim.sensitivity import analyse, morris_effects, sobol_indices
-from cogov_sim.sweep import read_results, read_steps, run_sweep
+from cogov_sim.analysis.sensitivity import analyse, morris_effects, sobol_indices
+from cogov_sim.experiments.design import DesignSpec, Factor, design_matrix, design_size, load_experiment
+from cogov_sim.experiments.executors import DaskExecutor, LocalExecutor, SerialExecutor
+from cogov_sim.experiments.sweep import read_results, read_steps, run_sweep
 
 from .test_cli import cogov
 
@@ -264,7 +264,7 @@ def test_sigkill_then_resume_gives_exactly_the_full_set(tmp_path):
 
 
 def test_no_model_outlives_its_run(tmp_path):
-    from cogov_sim.model import CoGovModel
+    from cogov_sim.model.model import CoGovModel
 
     exp = load_experiment(write_tiny(tmp_path, samples=5))
     run_sweep(exp, tmp_path / "out")

@@ -5,9 +5,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cogov_sim.model import CoGovModel
-from cogov_sim.rules import NONE
-from cogov_sim.scenario import COGOVERNANCE_MODES, LEVER_NAMES, load_scenario
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.parameters import COGOVERNANCE_MODES, LEVER_NAMES
+from cogov_sim.model.rules import NONE
+from cogov_sim.model.scenario import load_scenario
 
 from .conftest import SCENARIOS, small
 
@@ -143,7 +144,7 @@ def test_shocks():
     s = small()
     from dataclasses import replace
 
-    from cogov_sim.scenario import Shock
+    from cogov_sim.model.scenario import Shock
 
     s = replace(s, shocks=(Shock("data_breach", 5, communities=(0,)), Shock("budget_cut", 3, duration=4, magnitude=1.0),
                            Shock("issue_surge", 10, duration=2, magnitude=3.0, category="environment")))

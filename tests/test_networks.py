@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.networks import (
+from cogov_sim.model.networks import (
     NeighbourCounter,
     barabasi_albert,
     block_model,
@@ -16,7 +16,7 @@ from cogov_sim.networks import (
     load_graph_file,
     watts_strogatz,
 )
-from cogov_sim.scenario import Scenario
+from cogov_sim.model.scenario import Scenario
 
 
 def rng(seed=1):

@@ -10,18 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cogov_sim import rules
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.model import CoGovModel
-from cogov_sim.pilots import (
+from cogov_sim.experiments.runner import tables
+from cogov_sim.model.model import CoGovModel, rules
+from cogov_sim.model.pilots import (
     IMITATION,
     MANDATE,
     adoption_probability,
     difference_in_differences,
     select_sites,
 )
-from cogov_sim.runner import tables
-from cogov_sim.scenario import Pilot, Scenario, load_scenario
+from cogov_sim.model.scenario import Pilot, Scenario, load_scenario
 
 from .conftest import small
 
@@ -313,17 +312,17 @@ def test_shipped_pilot_scenarios_pilot_the_same_reform_with_every_selection_and_
 
 
 def test_a_pilot_run_writes_its_table_and_evaluation_and_rebuilds_from_its_scenario_file(root, tmp_path):
-    from cogov_sim.runner import run_scenario
+    from cogov_sim.experiments.runner import run_scenario
 
     s = load_scenario(root / "scenarios" / "pilots" / "04_mandate.toml",
                       {"population.residents": 800, "space.communities": 8, "run.steps": 60, "run.burn_in": 4})
-    first = run_scenario(s, out_dir=tmp_path / "a", figures=False)
+    first = run_scenario(s, out_dir=tmp_path / "a")
     evaluation = first.manifest["pilots"][0]
     assert evaluation["pilot"] == "online platform" and len(evaluation["sites"]) == 3
     assert set(evaluation["sites"]).isdisjoint(evaluation["controls"])
     rebuilt = load_scenario(tmp_path / "a" / "scenario.toml")
     assert rebuilt.pilots == s.pilots
-    again = run_scenario(rebuilt, out_dir=tmp_path / "b", figures=False)
+    again = run_scenario(rebuilt, out_dir=tmp_path / "b")
     assert (tmp_path / "a" / "communities.parquet").read_bytes() == (tmp_path / "b" / "communities.parquet").read_bytes()
     cs = first.communities
     assert {"pilot", "is_pilot", "adopted_step", "adoption_reason", "adopted"} <= set(cs.columns)

@@ -1,4 +1,4 @@
-"""The vectorised model against the per-agent Mesa reference (cogov_sim.reference): the same
+"""The vectorised model against the per-agent Mesa reference (cogov_sim.validation.reference): the same
 residents' state at every step, on small scenarios that between them switch every lever on."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cogov_sim import CoGovModel
-from cogov_sim.reference import STATE, ReferenceModel, Resident
-from cogov_sim.scenario import LEVER_NAMES, Intervention, Levers, Shock, load_scenario
+from cogov_sim.model.parameters import LEVER_NAMES, Levers
+from cogov_sim.model.scenario import Intervention, Shock, load_scenario
+from cogov_sim.validation.reference import STATE, ReferenceModel, Resident
 from tests.conftest import ROOT, small
 
 FLOATS = ("trust", "efficacy", "privacy")

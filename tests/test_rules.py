@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from cogov_sim import rules
-from cogov_sim.rules import HOTLINE, OFFLINE, ONLINE
+from cogov_sim.model import rules
+from cogov_sim.model.rules import HOTLINE, OFFLINE, ONLINE
 
 
 def test_issue_arrivals_only_for_residents_without_an_issue():

@@ -3,7 +3,8 @@
 import pytest
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.scenario import LEVER_NAMES, LEVERS, PARAMETERS, Scenario, load_scenario, parse_override
+from cogov_sim.model.parameters import LEVER_NAMES, LEVERS, PARAMETERS
+from cogov_sim.model.scenario import Scenario, load_scenario, parse_override
 
 from .conftest import SCENARIOS
 

@@ -11,7 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from cogov_sim.docking import (
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.experiments.executors import LocalExecutor
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.validation.checks import load_checks, relation_holds, run_check, run_sets
+from cogov_sim.validation.docking import (
     CASES,
     bass_peak,
     bass_recursion,
@@ -20,10 +24,6 @@ from cogov_sim.docking import (
     parse_thresholds,
     peak_step,
 )
-from cogov_sim.errors import CoGovInputError
-from cogov_sim.executors import LocalExecutor
-from cogov_sim.model import CoGovModel
-from cogov_sim.validation import load_checks, relation_holds, run_check, run_sets
 
 from .conftest import ROOT
 
@@ -189,7 +189,7 @@ def test_bad_validate_input_one_line_exit_2(args, fragment):
 
 # ----------------------------------------------------------------------------------- calibration
 def test_the_calibration_report_shows_every_pattern_with_value_target_and_gap():
-    from cogov_sim.calibration import PATTERNS
+    from cogov_sim.validation.patterns import PATTERNS
 
     res = cogov("validate", "--patterns", "--json", "--replications", "1", "--workers", "2")
     assert res.returncode == 0, res.stderr
@@ -207,8 +207,8 @@ def test_the_calibration_report_shows_every_pattern_with_value_target_and_gap():
 
 @pytest.mark.slow
 def test_the_calibration_scenario_holds_the_fitted_values():
-    from cogov_sim.calibration import fit, scenario_path
-    from cogov_sim.scenario import load_scenario
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.validation.patterns import fit, scenario_path
 
     ex = LocalExecutor(2)
     try:

@@ -1,5 +1,5 @@
 """Validation: the docking checks of ``cogov_sim/data/published.toml`` run on the docking cases
-(:mod:`cogov_sim.docking`), with their verdicts.
+(:mod:`cogov_sim.validation.docking`), with their verdicts.
 
 A check runs one case at one or more parameter sets, each ``replications`` times with seeds
 spawned from one root seed (the same seeds for every parameter set of a check), averages the
@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from cogov_sim.docking import CASES, bass_recursion, peak_step
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.rng import replication_seeds
+from cogov_sim.model.rng import replication_seeds
+from cogov_sim.validation.docking import CASES, bass_recursion, peak_step
 
 DEFAULT_SEED = 1978
 RELATIONS = ("increasing", "decreasing", "increasing_or_equal")
@@ -123,7 +123,7 @@ def run_sets(case: str, param_sets: Sequence[Mapping[str, Any]], *, seed: int, r
              progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
     """Run each parameter set ``replications`` times (the same seeds for every set); return the
     per-replication statistics and their means, one dict per set."""
-    from cogov_sim.executors import SerialExecutor
+    from cogov_sim.experiments.executors import SerialExecutor
 
     seeds = replication_seeds(seed, replications)
     tasks = [Task(i, r, case, dict(p), seeds[r]) for i, p in enumerate(param_sets) for r in range(replications)]

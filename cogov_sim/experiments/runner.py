@@ -2,7 +2,7 @@
 
 A run writes into a fresh folder: ``manifest.json`` (everything needed to rebuild the run),
 ``timeseries.parquet`` (one row per step), ``communities.parquet`` (one row per community per
-step) and ``figures/dashboard.png``. Files are first written to a temporary sibling folder
+step), ``scenario.toml`` and, when a figure writer is given, ``figures/``. Files are first written to a temporary sibling folder
 that is renamed into place at the end, so a failed run leaves nothing behind and never
 overwrites an earlier one.
 """
@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.model import CoGovModel
-from cogov_sim.scenario import Scenario
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.scenario import Scenario
 
 PACKAGES = ("cogov_sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "matplotlib")
 
@@ -159,26 +159,32 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
         raise
 
 
-def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *, figures: bool = True) -> RunResult:
-    """Write the run's files into ``out_dir`` (which must not exist or be empty), atomically."""
+#: Writes a run's figures into a folder, from its per-step table and scenario (the CLI passes
+#: :func:`cogov_sim.present.plots.write_figures`; the running layer draws nothing itself).
+FigureWriter = Callable[[pd.DataFrame, Scenario, Path], None]
+
+
+def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *,
+              figures: FigureWriter | None = None) -> RunResult:
+    """Write the run's files into ``out_dir`` (which must not exist or be empty), atomically;
+    ``figures``, when given, writes into ``out_dir/figures``."""
     check_new_folder(out_dir)
     ts, cs = tables(model)
     with atomic_folder(out_dir) as tmp:
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         cs.to_parquet(tmp / "communities.parquet", index=False)
         (tmp / "scenario.toml").write_text(scenario_toml(model.scenario), encoding="utf-8")
-        if figures:
-            from cogov_sim.plots import dashboard
-
+        if figures is not None:
             (tmp / "figures").mkdir()
-            dashboard(ts, title=model.scenario.name).savefig(tmp / "figures" / "dashboard.png", dpi=120)
+            figures(ts, model.scenario, tmp / "figures")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=_plain),
                                            encoding="utf-8")
     return RunResult(ts, cs, manifest, out_dir)
 
 
 def run_scenario(scenario: Scenario, *, out_dir: Path | None = None, results_root: Path = Path("results"),
-                 progress: bool = False, figures: bool = True, argv: list[str] | None = None) -> RunResult:
+                 progress: bool = False, figures: FigureWriter | None = None,
+                 argv: list[str] | None = None) -> RunResult:
     """Run one scenario and write its results (to ``out_dir``, or a new folder under ``results_root``)."""
     started = _dt.datetime.now(_dt.UTC)
     t0 = time.perf_counter()

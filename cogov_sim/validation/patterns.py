@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.model import CoGovModel
-from cogov_sim.population import OLDER, YOUNG
-from cogov_sim.rng import replication_seeds
-from cogov_sim.rules import OFFLINE, ONLINE
-from cogov_sim.scenario import Scenario, find_named_file, load_scenario
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.population import OLDER, YOUNG
+from cogov_sim.model.rng import replication_seeds
+from cogov_sim.model.rules import OFFLINE, ONLINE
+from cogov_sim.model.scenario import Scenario, find_named_file, load_scenario
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ class PatternResult:
 def run_patterns(*, seed: int = 2024, replications: int = 3, overrides: Mapping[str, Mapping[str, Any]] | None = None,
                  patterns: Sequence[Pattern] = PATTERNS, executor=None) -> list[PatternResult]:
     """Measure every pattern: each scenario once per replication (seeds spawned from ``seed``)."""
-    from cogov_sim.executors import SerialExecutor
+    from cogov_sim.experiments.executors import SerialExecutor
 
     seeds = replication_seeds(seed, replications)
     files = list(dict.fromkeys(p.scenario for p in patterns))

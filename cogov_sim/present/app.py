@@ -3,7 +3,7 @@ levers, runs the model week by week or continuously, sets off shocks, and watche
 and the main outcomes, in Chinese or English.
 
 Lever controls are generated from the one definition of each lever (label in both languages,
-plausible range) in :mod:`cogov_sim.scenario`; views come from :mod:`cogov_sim.viz`. Each
+plausible range) in :mod:`cogov_sim.model.scenario`; views come from :mod:`cogov_sim.present.viz`. Each
 browser session has its own model. Start it with ``cogov demo``; the scenario and language it
 opens with come from the environment variables ``COGOV_DEMO_SCENARIO`` and ``COGOV_DEMO_LANG``.
 """
@@ -23,10 +23,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import solara  # noqa: E402
 
-from cogov_sim.model import CoGovModel  # noqa: E402
-from cogov_sim.plots import font_rc  # noqa: E402
-from cogov_sim.scenario import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec, load_scenario  # noqa: E402
-from cogov_sim.viz import LiveViews, choice_label, layout  # noqa: E402
+from cogov_sim.model.model import CoGovModel  # noqa: E402
+from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec
+from cogov_sim.model.scenario import load_scenario  # noqa: E402
+from cogov_sim.present.plots import font_rc  # noqa: E402
+from cogov_sim.present.viz import LiveViews, choice_label, layout  # noqa: E402
 
 SCENARIOS = Path("scenarios")
 #: The app keeps running past a scenario's horizon up to this many weeks.

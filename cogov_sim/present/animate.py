@@ -1,5 +1,5 @@
 """``cogov animate``: the network and the main outcomes over a run as a GIF (or MP4 when ffmpeg
-is installed), for slides, in Chinese or English. Frames are drawn by :mod:`cogov_sim.viz`."""
+is installed), for slides, in Chinese or English. Frames are drawn by :mod:`cogov_sim.present.viz`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FFMpegWriter, PillowWriter  # noqa: E402
 
 from cogov_sim.errors import CoGovInputError  # noqa: E402
-from cogov_sim.model import CoGovModel  # noqa: E402
-from cogov_sim.scenario import Scenario  # noqa: E402
-from cogov_sim.viz import frame, layout  # noqa: E402
+from cogov_sim.model.model import CoGovModel  # noqa: E402
+from cogov_sim.model.scenario import Scenario  # noqa: E402
+from cogov_sim.present.viz import frame, layout  # noqa: E402
 
 
 def animate(scenario: Scenario, out: Path, *, lang: str = "zh", every: int = 4, colour_by: str = "trust",

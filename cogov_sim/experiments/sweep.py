@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.experiment import Experiment, OutcomeSpec, RunSpec
-from cogov_sim.scenario import Scenario
+from cogov_sim.experiments.design import Experiment, OutcomeSpec, RunSpec
+from cogov_sim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
 FORMAT = "cogov-sweep/1"
@@ -60,7 +60,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
     Returns ``{"row": {...}, "steps": {...} | None}``. A run that raises becomes a row with
     ``status = "failed"``, its error and traceback, so the sweep goes on.
     """
-    from cogov_sim.model import CoGovModel
+    from cogov_sim.model.model import CoGovModel
 
     t0 = time.perf_counter()
     run = task.run
@@ -144,7 +144,7 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
 
 
 def manifest_for(exp: Experiment) -> dict[str, Any]:
-    from cogov_sim.runner import git_commit, versions
+    from cogov_sim.experiments.runner import git_commit, versions
 
     return {
         "format": FORMAT,
@@ -294,7 +294,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: 
     nothing is run twice); with it, only the missing runs are run. ``limit`` runs at most that
     many (for quick checks). Results are written as they finish.
     """
-    from cogov_sim.executors import SerialExecutor
+    from cogov_sim.experiments.executors import SerialExecutor
 
     out = Path(out)
     t0 = time.perf_counter()

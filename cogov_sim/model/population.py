@@ -11,8 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from cogov_sim.rules import NONE
-from cogov_sim.scenario import Scenario
+from cogov_sim.model.rules import NONE
+from cogov_sim.model.scenario import Scenario
 
 YOUNG, MIDDLE, OLDER = 0, 1, 2
 NEVER = -(10**9)

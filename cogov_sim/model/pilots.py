@@ -3,7 +3,7 @@
 Pure rules (site selection, the difference-in-differences evaluation, one step of Bass-type
 imitation) and :class:`PilotProgrammes`, which the model calls at the start of every week to
 start pilots, end their extra effort, evaluate them and spread the reform. The settings of a
-pilot are :class:`cogov_sim.scenario.Pilot`.
+pilot are :class:`cogov_sim.model.scenario.Pilot`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cogov_sim.metrics import OUTCOME_NAMES
+from cogov_sim.model.outcomes import OUTCOME_NAMES
 
 if TYPE_CHECKING:
-    from cogov_sim.model import CoGovModel
-    from cogov_sim.scenario import Pilot
+    from cogov_sim.model.model import CoGovModel
+    from cogov_sim.model.scenario import Pilot
 
 NOT_ADOPTED = -1
 REASONS: tuple[str, ...] = ("", "pilot", "mandate", "imitation")
@@ -156,7 +156,7 @@ class PilotProgrammes:
         net = m.network
         sizes = np.maximum(net.community_sizes, 1).astype(np.float64)
         if rule == "most_in_need":
-            from cogov_sim.rules import NONE
+            from cogov_sim.model.rules import NONE
 
             return net.community_sum(r.status != NONE) / sizes
         if rule == "best_connected":

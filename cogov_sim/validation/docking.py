@@ -1,13 +1,13 @@
 """Docking cases: each mechanism of the model, isolated, against the published model it comes
 from (Axtell, Axelrod, Epstein & Cohen 1996).
 
-Every case runs :class:`~cogov_sim.model.CoGovModel` itself, built from a scenario file in
+Every case runs :class:`~cogov_sim.model.model.CoGovModel` itself, built from a scenario file in
 ``scenarios/docking/`` that switches every other mechanism off (``isolated.toml``), and exposes
 the canonical model's own parameters under their usual names, mapped onto the scenario's
 parameters. A case may set the initial state the published set-up prescribes (explicit
 thresholds, the seed of a contagion) after construction; the weekly rules are the model's own.
 The published results, their sources and tolerances are in ``cogov_sim/data/published.toml``
-(read by :mod:`cogov_sim.validation`).
+(read by :mod:`cogov_sim.validation.checks`).
 
 Cases and statistics:
 
@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.model import CoGovModel
-from cogov_sim.population import NEVER
-from cogov_sim.scenario import Scenario, find_named_file, load_scenario
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.population import NEVER
+from cogov_sim.model.scenario import Scenario, find_named_file, load_scenario
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def run_santos(p: dict[str, Any], seed: int) -> dict[str, Any]:
     """Santos, Santos & Pacheco (2008): the neighbourhood public goods game, synchronous
     imitation; one replication averages ``graphs`` independent graphs (seeds spawned from
     ``seed``)."""
-    from cogov_sim.rng import replication_seeds
+    from cogov_sim.model.rng import replication_seeds
 
     z = p["z"]
     values: dict[str, Any] = {"population.residents": p["n"], "volunteering.synergy": p["eta"] * (z + 1),

@@ -1,7 +1,7 @@
 """The institutional agents: the grassroots government, enterprises and social organisations.
 
 They are few, so each is a ``mesa.Agent`` with its own state and verbs; residents are many and
-live in :mod:`cogov_sim.population` as arrays. The government keeps its capacities per
+live in :mod:`cogov_sim.model.population` as arrays. The government keeps its capacities per
 community (platform quality, security, skill, service orientation), because any lever can be
 applied to some communities only (a pilot) while the rest keep the status quo.
 """
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from cogov_sim import rules
-from cogov_sim.scenario import CATEGORIES, COGOVERNANCE_MODES
+from cogov_sim.model import rules
+from cogov_sim.model.parameters import CATEGORIES, COGOVERNANCE_MODES
 
 if TYPE_CHECKING:
-    from cogov_sim.model import CoGovModel
+    from cogov_sim.model.model import CoGovModel
 
 COLLABORATIVE = COGOVERNANCE_MODES.index("collaborative")
 

@@ -16,9 +16,9 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from cogov_sim.model import CoGovModel  # noqa: E402
-from cogov_sim.plots import font_rc, label, smooth  # noqa: E402
-from cogov_sim.rules import HOTLINE, OFFLINE, ONLINE  # noqa: E402
+from cogov_sim.model.model import CoGovModel  # noqa: E402
+from cogov_sim.model.rules import HOTLINE, OFFLINE, ONLINE  # noqa: E402
+from cogov_sim.present.plots import font_rc, label, smooth  # noqa: E402
 
 #: Residents drawn at most; more are sampled in proportion to community size.
 MAX_DRAWN = 900

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.scenario import Scenario
+from cogov_sim.model.scenario import Scenario
 
 
 @dataclass

@@ -5,7 +5,7 @@ Writes ``report.html`` (self-contained: styles inline, figures as embedded PNG, 
 ``report.md`` (figures linked from ``figures/``), ``kpis.csv``, ``pilot_effects.csv``,
 ``spillover.csv``, ``cost_effectiveness.csv``, ``runs.csv`` (one row per run), the figures as
 PNG and ``manifest.json`` (scenarios, seeds, versions; enough to rebuild every run). All
-numbers come from :mod:`cogov_sim.compare`; nothing here computes an outcome.
+numbers come from :mod:`cogov_sim.analysis.compare`; nothing here computes an outcome.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cogov_sim.compare import (
+from cogov_sim.analysis.compare import (
     KPI_BY_NAME,
     KPI_WEEKS,
     KPIS,
@@ -36,8 +36,8 @@ from cogov_sim.compare import (
     trajectories,
 )
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.metrics import OUTCOME_BY_NAME
-from cogov_sim.pilots import PILOT
+from cogov_sim.model.outcomes import OUTCOME_BY_NAME
+from cogov_sim.model.pilots import PILOT
 
 LANGS = ("zh", "en")
 
@@ -346,7 +346,7 @@ def _variant_name(cmp: Comparison, v: int, lang: str) -> str:
 def figure_trajectories(cmp: Comparison, lang: str):
     import matplotlib.pyplot as plt
 
-    from cogov_sim.plots import font_rc, smooth
+    from cogov_sim.present.plots import font_rc, smooth
 
     with plt.rc_context(font_rc(lang)):
         fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), constrained_layout=True)
@@ -375,7 +375,7 @@ def figure_trajectories(cmp: Comparison, lang: str):
 def figure_adoption(cmp: Comparison, lang: str):
     import matplotlib.pyplot as plt
 
-    from cogov_sim.plots import font_rc
+    from cogov_sim.present.plots import font_rc
 
     curves = adoption_curves(cmp)
     with plt.rc_context(font_rc(lang)):
@@ -418,7 +418,7 @@ def figure_map(cmp: Comparison, lang: str):
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
-    from cogov_sim.plots import font_rc
+    from cogov_sim.present.plots import font_rc
 
     pilot_vs = [v for v in cmp.scenario_variants() if cmp.plan.variants[v].scenario.pilots]
     first = cmp.runs[pilot_vs[0], 0]
@@ -464,7 +464,7 @@ def figure_map(cmp: Comparison, lang: str):
 def figure_effects(cmp: Comparison, effects: pd.DataFrame, lang: str):
     import matplotlib.pyplot as plt
 
-    from cogov_sim.plots import font_rc
+    from cogov_sim.present.plots import font_rc
 
     with plt.rc_context(font_rc(lang)):
         fig, ax = plt.subplots(figsize=(10, 1.2 + 0.9 * len(effects)), constrained_layout=True)
@@ -496,7 +496,7 @@ def figure_effects(cmp: Comparison, effects: pd.DataFrame, lang: str):
 def figure_money(money: pd.DataFrame, lang: str):
     import matplotlib.pyplot as plt
 
-    from cogov_sim.plots import font_rc
+    from cogov_sim.present.plots import font_rc
 
     name = VALUE_FOR_MONEY[0]
     sc, unit = effect_scale(name, lang)
@@ -545,7 +545,7 @@ figcaption{color:#555;font-size:.9rem}.findings li{margin:.2rem 0}
 
 def write_report(cmp: Comparison, out: Path, *, lang: str = "en", argv: list[str] | None = None) -> Path:
     """Write the report and its data into ``out`` (new or empty), atomically; returns ``out``."""
-    from cogov_sim.runner import atomic_folder, check_new_folder, versions
+    from cogov_sim.experiments.runner import atomic_folder, check_new_folder, versions
 
     if lang not in LANGS:
         raise CoGovInputError(f"'{lang}' is not a language; allowed: {', '.join(LANGS)}", key="--lang")
@@ -580,7 +580,7 @@ def write_report(cmp: Comparison, out: Path, *, lang: str = "en", argv: list[str
 
 
 def build_manifest(cmp: Comparison, versions: dict[str, str], argv: list[str] | None) -> dict[str, Any]:
-    from cogov_sim.runner import git_commit
+    from cogov_sim.experiments.runner import git_commit
 
     return {
         "format": "cogov-compare/1",

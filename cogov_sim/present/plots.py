@@ -1,10 +1,13 @@
-"""Figures for people: the dashboard of a run's main outcomes over time.
+"""Figures for people: the dashboard of a run's main outcomes over time, and the chart of a
+sensitivity analysis.
 
 Uses matplotlib's non-interactive Agg backend; labels come from the one definition of each
-outcome in :mod:`cogov_sim.metrics`, in English or Chinese.
+outcome in :mod:`cogov_sim.model.outcomes`, in English or Chinese.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import matplotlib
 
@@ -15,7 +18,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from cogov_sim.metrics import OUTCOME_BY_NAME  # noqa: E402
+from cogov_sim.analysis.sensitivity import Sensitivity  # noqa: E402
+from cogov_sim.model.outcomes import OUTCOME_BY_NAME  # noqa: E402
+from cogov_sim.model.scenario import Scenario  # noqa: E402
 
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
              "Source Han Sans SC", "SimHei", "Microsoft YaHei", "AR PL UMing CN", "Droid Sans Fallback")
@@ -24,7 +29,6 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "WenQuanYi 
 def _bundled_cjk_files() -> list[str]:
     """Noto Sans CJK SC as shipped by the ``mplfonts`` dependency (found without importing it)."""
     import importlib.util
-    from pathlib import Path
 
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
@@ -114,3 +118,43 @@ def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en") -> plt.Fig
         if title:
             fig.suptitle(title, fontsize=14)
     return fig
+
+
+def write_figures(ts: pd.DataFrame, scenario: Scenario, folder: Path, *, lang: str = "en") -> None:
+    """The figures of one run (``dashboard.png``) into ``folder``, for ``cogov run``."""
+    fig = dashboard(ts, title=scenario.name, lang=lang)
+    fig.savefig(folder / "dashboard.png", dpi=120)
+    plt.close(fig)
+
+
+def sensitivity_chart(result: Sensitivity, lang: str = "en") -> plt.Figure:
+    """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares)."""
+    if lang == "zh":
+        cjk_font()
+    t = result.table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.6))
+    y = np.arange(len(t))
+    if result.method == "sobol":
+        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)" if lang == "en" else "一阶指数 S1")
+        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)" if lang == "en" else "总效应指数 ST")
+        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
+        ax.legend(loc="lower right")
+    elif result.method == "morris":
+        ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], label="mu*")
+        ax.plot(t["sigma"], y, "ko", label="sigma")
+        ax.set_xlabel(f"elementary effect on {result.outcome}" if lang == "en" else f"基本效应: {result.outcome}")
+        ax.legend(loc="lower right")
+    else:
+        ax.barh(y, t["explained"], 0.6)
+        ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
+    ax.set_yticks(y, t["factor"])
+    ax.set_title(result.outcome)
+    fig.tight_layout()
+    return fig
+
+
+def write_sensitivity_chart(result: Sensitivity, path: Path) -> None:
+    """The chart of a sensitivity result as a PNG file (for ``cogov sensitivity``)."""
+    fig = sensitivity_chart(result)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

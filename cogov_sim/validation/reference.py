@@ -1,7 +1,7 @@
 """The residents' rules written the ordinary Mesa way, one ``mesa.Agent`` per resident: the
 reference against which the vectorised model is checked and timed (tests and benchmarks only).
 
-:class:`ReferenceModel` is a :class:`~cogov_sim.model.CoGovModel` whose resident phases are
+:class:`ReferenceModel` is a :class:`~cogov_sim.model.model.CoGovModel` whose resident phases are
 replaced by per-agent code: every resident is a :class:`Resident` holding its own state as
 Python values, and each phase is one or more passes of ``AgentSet.do`` over the residents, in
 which each resident reads its neighbours (its own list, taken from the network) and the
@@ -24,11 +24,10 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from cogov_sim import rules
-from cogov_sim.agents import _WeakIdCounters
-from cogov_sim.model import N_CAT, CoGovModel
-from cogov_sim.population import OLDER
-from cogov_sim.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+from cogov_sim.model.institutions import _WeakIdCounters
+from cogov_sim.model.model import N_CAT, CoGovModel, rules
+from cogov_sim.model.population import OLDER
+from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
 
 #: The resident attributes that change during a run (the rest are fixed at creation).
 STATE = ("trust", "efficacy", "privacy", "aware", "cooperator", "status", "category", "cross", "issue_age",
@@ -36,7 +35,7 @@ STATE = ("trust", "efficacy", "privacy", "aware", "cooperator", "status", "categ
 
 
 def _toward(x: float, target: float, rate: float) -> float:
-    """Move ``x`` a share ``rate`` of the way to ``target`` (:func:`cogov_sim.rules.toward` for
+    """Move ``x`` a share ``rate`` of the way to ``target`` (:func:`cogov_sim.model.rules.toward` for
     one resident, written out here so that the reference does not share it)."""
     return x + rate * (target - x)
 
@@ -44,7 +43,7 @@ def _toward(x: float, target: float, rate: float) -> float:
 class Resident(mesa.Agent):
     """One resident with its own state and one method per thing it does in a week.
 
-    Attributes mirror the columns of :class:`~cogov_sim.population.Residents`; ``neighbours``
+    Attributes mirror the columns of :class:`~cogov_sim.model.population.Residents`; ``neighbours``
     is the list of the resident's neighbours (in the network's order). Methods take the
     week's draws and per-community values from the model.
     """
@@ -325,7 +324,7 @@ class Resident(mesa.Agent):
 
 
 class ReferenceModel(CoGovModel):
-    """:class:`~cogov_sim.model.CoGovModel` with one Mesa agent per resident (see the module).
+    """:class:`~cogov_sim.model.model.CoGovModel` with one Mesa agent per resident (see the module).
 
     Each resident phase (``issues_arise``, ``spread_awareness``, ``residents_take_part``,
     ``find_issues``, ``handle_cases``, ``learn_from_outcomes``, ``exchange_trust``,

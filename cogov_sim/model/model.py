@@ -14,24 +14,24 @@ from types import MappingProxyType
 import mesa
 import numpy as np
 
-from cogov_sim import rules
-from cogov_sim.agents import COLLABORATIVE, Enterprise, Government, SocialOrganisation
-from cogov_sim.metrics import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
-from cogov_sim.networks import NeighbourCounter, Network, build_network
-from cogov_sim.pilots import PilotProgrammes
-from cogov_sim.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
-from cogov_sim.rng import Streams
-from cogov_sim.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
-from cogov_sim.scenario import (
+from cogov_sim.model import rules
+from cogov_sim.model.institutions import COLLABORATIVE, Enterprise, Government, SocialOrganisation
+from cogov_sim.model.networks import NeighbourCounter, Network, build_network
+from cogov_sim.model.outcomes import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
+from cogov_sim.model.parameters import (
     AGE_GROUPS,
     CATEGORIES,
     CHANNELS,
     COGOVERNANCE_MODES,
     DECISION_MODES,
     LEVER_NAMES,
-    Scenario,
     lever_spec,
 )
+from cogov_sim.model.pilots import PilotProgrammes
+from cogov_sim.model.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
+from cogov_sim.model.rng import Streams
+from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+from cogov_sim.model.scenario import Scenario
 
 N_CAT = len(CATEGORIES)
 #: Value each lever takes when its effect is switched off (``run.inert_levers``).
@@ -105,7 +105,7 @@ class _SumRows:
 
 
 class CoGovModel(mesa.Model):
-    """The whole model, built from one :class:`~cogov_sim.scenario.Scenario`.
+    """The whole model, built from one :class:`~cogov_sim.model.scenario.Scenario`.
 
     Residents live in ``self.residents`` (arrays); the government, enterprises and social
     organisations are Mesa agents. ``self.levers[name]`` holds each lever's value per community,
@@ -223,7 +223,7 @@ class CoGovModel(mesa.Model):
 
     def set_lever(self, name: str, value: object, communities: list[int] | np.ndarray | None = None) -> None:
         """Set a lever from now on, everywhere or in some communities (validated like a file)."""
-        from cogov_sim.scenario import coerce
+        from cogov_sim.model.scenario import coerce
 
         value = coerce(lever_spec(name), value, source="set_lever")
         idx = slice(None) if communities is None else np.asarray(communities, dtype=np.int64)
@@ -235,7 +235,8 @@ class CoGovModel(mesa.Model):
         """Add a shock from the next week on, as a ``[[shocks]]`` entry would (used live, e.g. by
         the workshop app): ``issue_surge``, ``budget_cut`` (``magnitude`` the share cut) or
         ``data_breach``."""
-        from cogov_sim.scenario import SHOCK_KINDS, Shock
+        from cogov_sim.model.parameters import SHOCK_KINDS
+        from cogov_sim.model.scenario import Shock
 
         if kind not in SHOCK_KINDS:
             raise ValueError(f"unknown shock kind {kind!r}; known: {', '.join(SHOCK_KINDS)}")
@@ -264,7 +265,7 @@ class CoGovModel(mesa.Model):
         """Simulate ``weeks`` unrecorded weeks before week 1 under the status-quo levers (the
         defaults of ``[levers]``), so that every scenario starts from the same near-steady state
         of queues, participation and attitudes, and its own levers act from week 1 (``run.burn_in``)."""
-        from cogov_sim.scenario import Levers
+        from cogov_sim.model.parameters import Levers
 
         own = {name: value.copy() for name, value in self._levers.items()}
         self._burning_in = True

@@ -14,7 +14,7 @@ The outcome at a design point is its mean over successful replications.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cogov_sim.analysis.textable import markdown
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.experiment import DesignSpec, Factor, salib_problem
-from cogov_sim.textable import markdown
+from cogov_sim.experiments.design import DesignSpec, Factor, salib_problem
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Sensitivity:
 def sobol_indices(factors: Sequence[Factor], y: np.ndarray, *, second_order: bool = False, seed: int = 0,
                   resamples: int = 1000) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """First-order (S1) and total (ST) Sobol indices with 95% intervals from outcomes ``y`` in
-    the order of :func:`cogov_sim.experiment.design_matrix`'s sobol design."""
+    the order of :func:`cogov_sim.experiments.design.design_matrix`'s sobol design."""
     from SALib.analyze import sobol
 
     res = sobol.analyze(salib_problem(factors), np.asarray(y, dtype=np.float64), calc_second_order=second_order,
@@ -95,7 +95,7 @@ def factor_importance(design: pd.DataFrame, y: pd.Series, factors: Sequence[Fact
 
 def point_summary(results: pd.DataFrame, outcome: str, factors: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% t-interval of ``outcome`` over replications at each design point."""
-    from cogov_sim.stats import mean_ci
+    from cogov_sim.analysis.stats import mean_ci
 
     ok = results[results["status"] == "ok"]
     g = ok.groupby("point")[outcome]
@@ -119,8 +119,8 @@ def _factors_from_manifest(manifest: dict[str, Any]) -> tuple[list[Factor], Desi
 
 def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
     """Analyse the sweep in folder ``out`` for one kept outcome column (default: the first)."""
-    from cogov_sim.experiment import design_seed
-    from cogov_sim.sweep import read_manifest, read_results
+    from cogov_sim.experiments.design import design_seed
+    from cogov_sim.experiments.sweep import read_manifest, read_results
 
     out = Path(out)
     results = read_results(out)
@@ -129,9 +129,9 @@ def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
     columns = manifest["columns"]["outcomes"]
     outcome = outcome or columns[0]
     if outcome not in columns:
-        from cogov_sim.scenario import _suggest
+        from cogov_sim.model.scenario import suggest
 
-        raise CoGovInputError(f"'{outcome}' is not an outcome of this sweep{_suggest(outcome, columns)}; allowed: "
+        raise CoGovInputError(f"'{outcome}' is not an outcome of this sweep{suggest(outcome, columns)}; allowed: "
                               f"{', '.join(columns)}", source=str(out), key="--outcome")
     n_points = int(manifest["design_points"])
     ok = results[results["status"] == "ok"]
@@ -167,53 +167,24 @@ def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
     return Sensitivity("summary", outcome, table, note, points)
 
 
-def plot(result: Sensitivity, lang: str = "en"):
-    """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from cogov_sim.plots import cjk_font
-
-    if lang == "zh":
-        cjk_font()
-    t = result.table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.6))
-    y = np.arange(len(t))
-    if result.method == "sobol":
-        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)" if lang == "en" else "一阶指数 S1")
-        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)" if lang == "en" else "总效应指数 ST")
-        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
-        ax.legend(loc="lower right")
-    elif result.method == "morris":
-        ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], label="mu*")
-        ax.plot(t["sigma"], y, "ko", label="sigma")
-        ax.set_xlabel(f"elementary effect on {result.outcome}" if lang == "en" else f"基本效应: {result.outcome}")
-        ax.legend(loc="lower right")
-    else:
-        ax.barh(y, t["explained"], 0.6)
-        ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
-    ax.set_yticks(y, t["factor"])
-    ax.set_title(result.outcome)
-    fig.tight_layout()
-    return fig
+#: Draws a result's chart into a PNG file (the CLI passes
+#: :func:`cogov_sim.present.plots.write_sensitivity_chart`; analysis draws nothing itself).
+ChartWriter = Callable[[Sensitivity, Path], None]
 
 
-def write(result: Sensitivity, folder: Path) -> list[Path]:
-    """Write the table (CSV and Markdown) and the plot into ``folder``; return the paths."""
+def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None) -> list[Path]:
+    """Write the table (CSV and Markdown), and the chart when ``chart`` is given, into ``folder``;
+    return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{result.method}_{result.outcome}"
-    paths = [folder / f"{stem}.csv", folder / f"{stem}.md", folder / f"{stem}.png"]
+    paths = [folder / f"{stem}.csv", folder / f"{stem}.md"]
     result.table.to_csv(paths[0], index=False)
     text = f"# {result.method}: {result.outcome}\n\n{result.note}\n\n{markdown(result.table)}\n"
     if result.second_order is not None:
         extra = "second-order indices" if result.method == "sobol" else "design points (mean and 95% interval)"
         text += f"\n## {extra}\n\n{markdown(result.second_order)}\n"
     paths[1].write_text(text, encoding="utf-8")
-    fig = plot(result)
-    fig.savefig(paths[2], dpi=120)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    if chart is not None:
+        paths.append(folder / f"{stem}.png")
+        chart(result, paths[2])
     return paths

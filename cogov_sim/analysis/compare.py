@@ -13,7 +13,7 @@ onto comparison communities, and chance.
 Definitions (one replication; Y a community's mean of the evaluated outcome over a window):
 
 - measured effect: the pilot's own difference-in-differences
-  (:func:`cogov_sim.pilots.difference_in_differences`), as the model's evaluation computed it;
+  (:func:`cogov_sim.model.pilots.difference_in_differences`), as the model's evaluation computed it;
 - true effect everywhere (ATE): mean over all communities of
   ``[Y_post - Y_pre](everywhere) - [Y_post - Y_pre](nowhere)``;
 - true effect in the pilot sites (ATT): the same over the pilot's sites; ATT - ATE is the
@@ -52,12 +52,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cogov_sim.analysis.stats import mean_ci, ratio_ci
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.metrics import OUTCOME_NAMES
-from cogov_sim.pilots import PILOT, difference_in_differences
-from cogov_sim.rng import replication_seeds
-from cogov_sim.scenario import Intervention, Scenario
-from cogov_sim.stats import mean_ci, ratio_ci
+from cogov_sim.model.outcomes import OUTCOME_NAMES
+from cogov_sim.model.pilots import PILOT, difference_in_differences
+from cogov_sim.model.rng import replication_seeds
+from cogov_sim.model.scenario import Intervention, Scenario
 
 #: Weeks at the end of the run over which the KPIs are averaged (one year).
 KPI_WEEKS = 52
@@ -207,7 +207,7 @@ class CompareTask:
 def run_one(task: CompareTask) -> dict[str, Any]:
     """Run one variant under one seed and keep what the comparison needs; never raises (a
     failure comes back as ``{"error": ..., "traceback": ...}``)."""
-    from cogov_sim.model import CoGovModel
+    from cogov_sim.model.model import CoGovModel
 
     t0 = time.perf_counter()
     try:
@@ -276,7 +276,7 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
                    progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run every scenario (and the counterfactuals of pilot scenarios) under the same
     ``replications`` seeds spawned from ``seed`` (default: the first scenario's root seed)."""
-    from cogov_sim.executors import SerialExecutor
+    from cogov_sim.experiments.executors import SerialExecutor
 
     if not isinstance(replications, int) or replications < 2:
         raise CoGovInputError(f"{replications!r} replications give no interval; allowed: an integer from 2",

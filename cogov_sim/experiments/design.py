@@ -27,7 +27,7 @@ An experiment file (TOML, in ``experiments/``) declares what to vary and how, as
 
 Every design point is run once per replication. Replication ``r`` uses the same seed at every
 design point (common random numbers across the design), spawned from the root seed with
-:func:`cogov_sim.rng.replication_seeds`; design sampling draws from its own stream of the root
+:func:`cogov_sim.model.rng.replication_seeds`; design sampling draws from its own stream of the root
 seed. A run is therefore fully determined by (experiment, run id), whatever executes it.
 """
 
@@ -47,9 +47,10 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.metrics import OUTCOME_NAMES
-from cogov_sim.rng import replication_seeds
-from cogov_sim.scenario import PARAMETERS, Scenario, _suggest, coerce, find_named_file, load_scenario
+from cogov_sim.model.outcomes import OUTCOME_NAMES
+from cogov_sim.model.parameters import PARAMETERS
+from cogov_sim.model.rng import replication_seeds
+from cogov_sim.model.scenario import Scenario, coerce, find_named_file, load_scenario, suggest
 
 DESIGNS: tuple[str, ...] = ("full_factorial", "latin_hypercube", "sobol", "morris")
 DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "normal")
@@ -342,13 +343,13 @@ def _parse_factor(raw: Any, i: int, src: str, keys_seen: set[str]) -> Factor:
     allowed = ("key", "role", "values", "low", "high", "distribution", "mode", "mean", "sd", "levels")
     for k in raw:
         if k not in allowed:
-            raise _err(f"unknown factor setting '{k}'{_suggest(k, allowed)}; allowed: {', '.join(allowed)}", src,
+            raise _err(f"unknown factor setting '{k}'{suggest(k, allowed)}; allowed: {', '.join(allowed)}", src,
                        where)
     key = raw.get("key")
     if not isinstance(key, str):
         raise _err("missing 'key'; allowed: a dotted scenario key such as levers.digital_investment", src, where)
     if key not in PARAMETERS:
-        raise _err(f"unknown parameter{_suggest(key, list(PARAMETERS))}; see `cogov params`", src, f"{where}.key={key}")
+        raise _err(f"unknown parameter{suggest(key, list(PARAMETERS))}; see `cogov params`", src, f"{where}.key={key}")
     if key in keys_seen:
         raise _err("the same key is varied twice", src, key)
     if key == "run.seed":
@@ -381,7 +382,7 @@ def _parse_factor(raw: Any, i: int, src: str, keys_seen: set[str]) -> Factor:
     dist = raw.get("distribution", "uniform")
     if dist not in DISTRIBUTIONS:
         raise _err(f"distribution {dist!r} is not allowed; allowed: {', '.join(DISTRIBUTIONS)}"
-                   f"{_suggest(str(dist), DISTRIBUTIONS)}", src, key)
+                   f"{suggest(str(dist), DISTRIBUTIONS)}", src, key)
     mode = raw.get("mode")
     mean, sd = raw.get("mean"), raw.get("sd")
     if dist == "triangular" and not (_number(mode) and lo <= mode <= hi):
@@ -403,14 +404,14 @@ def _check_table(raw: Any, section: str, allowed: tuple[str, ...], src: str) -> 
         raise _err(f"must be a table, e.g. [{section}]", src, section)
     for k in raw:
         if k not in allowed:
-            raise _err(f"unknown setting{_suggest(k, allowed)}; allowed: {', '.join(allowed)}", src, f"{section}.{k}")
+            raise _err(f"unknown setting{suggest(k, allowed)}; allowed: {', '.join(allowed)}", src, f"{section}.{k}")
 
 
 def _parse_design(raw: Any, factors: tuple[Factor, ...], src: str) -> DesignSpec:
     _check_table(raw, "design", ("kind", "samples", "levels", "second_order"), src)
     kind = raw.get("kind", "full_factorial")
     if kind not in DESIGNS:
-        raise _err(f"{kind!r} is not a design; allowed: {', '.join(DESIGNS)}{_suggest(str(kind), DESIGNS)}", src,
+        raise _err(f"{kind!r} is not a design; allowed: {', '.join(DESIGNS)}{suggest(str(kind), DESIGNS)}", src,
                    "design.kind")
     samples = raw.get("samples")
     levels = raw.get("levels", 4)
@@ -455,7 +456,7 @@ def _parse_outcomes(raw: Any, src: str) -> OutcomeSpec:
             raise _err(f"must be a non-empty list; allowed: {', '.join(options)}", src, f"outcomes.{key}")
         for x in lst:
             if x not in options:
-                raise _err(f"{x!r} is not allowed{_suggest(str(x), options)}; allowed: {', '.join(options)}", src,
+                raise _err(f"{x!r} is not allowed{suggest(str(x), options)}; allowed: {', '.join(options)}", src,
                            f"outcomes.{key}")
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise _err(f"{window!r}; allowed: a positive number of steps", src, "outcomes.window")
@@ -476,7 +477,7 @@ def load_experiment(path: str | Path) -> Experiment:
         raise _err(f"cannot be read ({exc.__class__.__name__}); allowed: a UTF-8 TOML file", src) from None
     for k in data:
         if k not in TOP_KEYS:
-            raise _err(f"unknown key{_suggest(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}", src, k)
+            raise _err(f"unknown key{suggest(k, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}", src, k)
     ref = data.get("scenario")
     if not isinstance(ref, str):
         raise _err("missing; allowed: the base scenario, a path or a name in scenarios/", src, "scenario")
@@ -486,7 +487,7 @@ def load_experiment(path: str | Path) -> Experiment:
         raise _err("must be a table of dotted keys, e.g. [set] \"run.steps\" = 104", src, "set")
     for key in fixed:
         if key not in PARAMETERS:
-            raise _err(f"unknown parameter{_suggest(key, list(PARAMETERS))}", src, f"set.{key}")
+            raise _err(f"unknown parameter{suggest(key, list(PARAMETERS))}", src, f"set.{key}")
     base = load_scenario(scenario_path).with_values(fixed, source=src)
     reps = data.get("replications", 1)
     if not isinstance(reps, int) or isinstance(reps, bool) or reps < 1:
