@@ -173,7 +173,7 @@ def test_a_mandate_fires_only_past_its_threshold():
             assert (m.levers["grid_workers"] == 3.0).all()
             assert (m.pilots.adopted_at[2:] == base["start"] + base["duration"]).all()
         else:
-            assert (m.levers["grid_workers"][2:] == probe.scenario.levers.grid_workers).all()
+            assert (m.levers["grid_workers"][2:] == probe.settings.levers.grid_workers).all()
 
 
 def _bass(p: float, q: float, weeks: int) -> np.ndarray:

@@ -101,7 +101,7 @@ def tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame]:
 def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, model_time: float,
                    argv: list[str] | None = None) -> dict[str, Any]:
     """Everything needed to rebuild the run: resolved scenario, seeds, versions, commit, timing."""
-    s = model.scenario
+    s = model.settings
     streams = model.streams.describe()
     streams["stream_states"] = {name: seeds for name, seeds in sorted(model.streams.seeds.items())}
     net = model.network
@@ -173,10 +173,10 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *,
     with atomic_folder(out_dir) as tmp:
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         cs.to_parquet(tmp / "communities.parquet", index=False)
-        (tmp / "scenario.toml").write_text(scenario_toml(model.scenario), encoding="utf-8")
+        (tmp / "scenario.toml").write_text(scenario_toml(model.settings), encoding="utf-8")
         if figures is not None:
             (tmp / "figures").mkdir()
-            figures(ts, model.scenario, tmp / "figures")
+            figures(ts, model.settings, tmp / "figures")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=_plain),
                                            encoding="utf-8")
     return RunResult(ts, cs, manifest, out_dir)

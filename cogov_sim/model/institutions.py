@@ -116,7 +116,7 @@ class Government(Institution):
 
     def __init__(self, model: CoGovModel):
         super().__init__(model)
-        s = model.scenario
+        s = model.settings
         k = model.n_communities
         g = s.government
         self.platform_quality = np.full(k, g.initial_platform_quality)
@@ -147,7 +147,7 @@ class Government(Institution):
         negative and no money is spent twice.
         """
         m = self.model
-        s = m.scenario
+        s = m.settings
         lv = m.levers
         n_k = m.network.community_sizes.astype(np.float64)
         per_week = n_k / 52.0
@@ -171,7 +171,7 @@ class Government(Institution):
         """Move platform quality, security, skill and service orientation toward the levels that
         the funded levers sustain, with their lags (Fang 2024, 3.1, 4.1, 4.3)."""
         m = self.model
-        s = m.scenario
+        s = m.settings
         cap, g = s.capacity, s.government
         eff = m.effective
         tech = m.enterprise_tech
@@ -192,7 +192,7 @@ class Government(Institution):
     def productivity(self) -> np.ndarray:
         """Cases a caseworker closes per week, per community: skill (0.5 + skill, so 1 at the
         baseline) times the platform's speed-up over paper processing (Fang 2024, 3.3)."""
-        g = self.model.scenario.government
+        g = self.model.settings.government
         return g.cases_per_staff_week * (0.5 + self.skill) * (1.0 + g.platform_productivity_gain
                                                               * self.platform_quality)
 
@@ -204,13 +204,13 @@ class Government(Institution):
         """Cases per week that grid workers settle on the spot, per community."""
         m = self.model
         workers = m.effective["grid_workers"] * m.network.community_sizes / 1000.0
-        return workers * m.scenario.government.grid_cases_per_worker
+        return workers * m.settings.government.grid_cases_per_worker
 
     def finding_probability(self) -> np.ndarray:
         """Weekly chance that an unreported issue is found, per community."""
         eff = self.model.effective
         return rules.finding_probability(eff["grid_workers"], self.orientation,
-                                         self.model.scenario.capacity.grid_find_rate)
+                                         self.model.settings.capacity.grid_find_rate)
 
     def record(self, community: np.ndarray, category: np.ndarray, weight: np.ndarray | float) -> None:
         """Add queued cases to the recorded demand the next decision will see."""
@@ -229,12 +229,12 @@ class Government(Institution):
         if not tp:
             return np.zeros(m.n_communities)
         credibility = float(np.mean([o.credibility for o in tp]))
-        return m.scenario.decision.evaluation_weight * credibility * m.effective["third_party_evaluation"]
+        return m.settings.decision.evaluation_weight * credibility * m.effective["third_party_evaluation"]
 
     def decide(self) -> None:
         """Re-allocate caseworker effort (model.md process 4; Fang 2024, 2.1)."""
         m = self.model
-        d = m.scenario.decision
+        d = m.settings.decision
         tp = [o for o in m.social_organisations if o.third_party]
         independence = float(np.mean([o.independence for o in tp])) if tp else 0.0
         noise = m.streams["decision"].lognormal(0.0, 1.0, size=self.arrived.shape)

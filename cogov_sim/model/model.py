@@ -123,7 +123,7 @@ class CoGovModel(mesa.Model):
             scenario = scenario.with_values({"population.residents": max(10, self.network.n),
                                              "space.communities": self.network.n_communities},
                                             source=scenario.network.file)
-        self.scenario = scenario
+        self.settings = scenario
         self.n_communities = self.network.n_communities
         self.residents, self.rate_multiplier = draw_residents(
             scenario, self.network.community, self.n_communities, self.streams["population"])
@@ -169,7 +169,7 @@ class CoGovModel(mesa.Model):
     # ------------------------------------------------------------------------------------- setup
     def _setup_institutions(self) -> None:
         """Draw enterprises and social organisations, and whom they reach (``institutions`` stream)."""
-        s = self.scenario
+        s = self.settings
         rng = self.streams["institutions"]
         k, n = self.n_communities, self.n
         ent, org = s.enterprises, s.social_orgs
@@ -213,7 +213,7 @@ class CoGovModel(mesa.Model):
         self._members = (members, community[members], credibility[member_of[members]])
 
     def _setup_levers(self) -> None:
-        s = self.scenario
+        s = self.settings
         self._levers = {name: np.full(self.n_communities, lever_code(name, getattr(s.levers, name)))
                         for name in LEVER_NAMES}
         self.levers = MappingProxyType(self._levers)
@@ -251,7 +251,7 @@ class CoGovModel(mesa.Model):
         eff = {}
         for name, value in self._levers.items():
             v = value * f if name in FUNDED else value.copy()
-            if name in self.scenario.run.inert_levers and not self._burning_in:
+            if name in self.settings.run.inert_levers and not self._burning_in:
                 v = np.full_like(v, NEUTRAL.get(name, 0.0))
             eff[name] = v
         return eff
@@ -296,17 +296,17 @@ class CoGovModel(mesa.Model):
         self.handle_cases()
         self.learn_from_outcomes()
         self.exchange_trust()
-        if t % self.scenario.volunteering.interval == 0:
+        if t % self.settings.volunteering.interval == 0:
             self.revise_volunteering()
         self.suffer_data_risk()
-        if t % self.scenario.decision.interval == 0:
+        if t % self.settings.decision.interval == 0:
             self.government.decide()
         if record:
             self.measure(t)
 
     def run(self, steps: int | None = None, progress=None) -> None:
         """Run ``steps`` weeks (default: the scenario's horizon); ``progress(t)`` is called each week."""
-        for _ in range(self.scenario.run.steps if steps is None else steps):
+        for _ in range(self.settings.run.steps if steps is None else steps):
             self.step()
             if progress is not None:
                 progress(self.steps)
@@ -315,7 +315,7 @@ class CoGovModel(mesa.Model):
     def mode_weights(self, name: str) -> np.ndarray:
         """Per community, the value of the ``[cogovernance]`` list ``name`` for the community's
         co-governance mode."""
-        return np.asarray(getattr(self.scenario.cogovernance, name))[self.effective["cogovernance_mode"].astype(int)]
+        return np.asarray(getattr(self.settings.cogovernance, name))[self.effective["cogovernance_mode"].astype(int)]
 
     def _by_resident(self, values: np.ndarray) -> np.ndarray:
         """Per-community ``values`` for each resident: a 0-d value when every community has the
@@ -339,7 +339,7 @@ class CoGovModel(mesa.Model):
         self.surge[:] = 0.0
         self.surge_category[:] = -1
         self.forced_breach[:] = False
-        for sh in (*self.scenario.shocks, *self._live_shocks):
+        for sh in (*self.settings.shocks, *self._live_shocks):
             if not sh.step <= t < sh.step + sh.duration:
                 continue
             comms = slice(None) if sh.communities is None else np.asarray(sh.communities)
@@ -355,7 +355,7 @@ class CoGovModel(mesa.Model):
     def issue_rates(self) -> np.ndarray:
         """This week's chance of a new issue per resident without one, per community: the base
         rate times the community's need level, raised by surges (model.md process 1)."""
-        return self.scenario.issues.rate * self.rate_multiplier * (1.0 + self.surge)
+        return self.settings.issues.rate * self.rate_multiplier * (1.0 + self.surge)
 
     def issues_arise(self) -> None:
         """New issues, by category and community; surges raise rates (model.md process 1)."""
@@ -372,7 +372,7 @@ class CoGovModel(mesa.Model):
             bump[np.arange(new.size), np.maximum(cat, 0)] = s
             mix = (mix + bump) / (1.0 + s)[:, None]
         r.category[new] = rules.issue_categories(mix, u_cat[new])
-        r.cross[new] = u_cross[new] < self.scenario.issues.cross_department_share
+        r.cross[new] = u_cross[new] < self.settings.issues.cross_department_share
         r.status[new] = UNREPORTED
         r.issue_age[new] = 0
         r.wait[new] = 0
@@ -383,7 +383,7 @@ class CoGovModel(mesa.Model):
 
     def spread_awareness(self, t: int) -> None:
         """Campaigns through social organisations, word of mouth, forgetting (model.md process 2)."""
-        s = self.scenario
+        s = self.settings
         r = self.residents
         u = self.streams["awareness"].random(self.n)
         campaign = self.effective["awareness_campaign"]
@@ -401,7 +401,7 @@ class CoGovModel(mesa.Model):
     def residents_take_part(self, t: int) -> None:
         """Each resident chooses a channel or stays silent; those with an unreported issue who take
         part report it (model.md process 2)."""
-        s = self.scenario
+        s = self.settings
         r = self.residents
         pp = s.participation
         u = self.streams["participation"].random(self.n)
@@ -462,7 +462,7 @@ class CoGovModel(mesa.Model):
         """Capacity per (community, category) cell and sector, cases/week, given the queue per
         cell and the volunteers per community: caseworkers by their allocation, grid workers,
         enterprises, organisations and volunteers in proportion to the queue (model.md process 3)."""
-        s = self.scenario
+        s = self.settings
         mode = self.effective["cogovernance_mode"].astype(int)
         ent_w = self.mode_weights("enterprise_weight")
         org_w = self.mode_weights("org_weight")
@@ -479,7 +479,7 @@ class CoGovModel(mesa.Model):
         """Per cell (flat, community * categories + category): the chance a queued case closes
         this week and each sector's share of the closing capacity; per community: the factor
         on the chance of a cross-department case (silos)."""
-        s = self.scenario
+        s = self.settings
         p_cell = rules.resolution_probability(queue, cap.sum(axis=-1)).reshape(-1)
         relief = self.mode_weights("silo_relief")
         silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
@@ -489,7 +489,7 @@ class CoGovModel(mesa.Model):
     def handle_cases(self) -> None:
         """Departments, enterprises, organisations and volunteers close queued cases; silos slow
         cross-department cases; cases that wait too long fail, unreported issues are given up."""
-        s = self.scenario
+        s = self.settings
         r = self.residents
         u = self.streams["handling"].random(self.n)
         queue, cap = self.sector_capacity()
@@ -517,7 +517,7 @@ class CoGovModel(mesa.Model):
     def learn_from_outcomes(self) -> None:
         """Own outcomes, and with transparency neighbours' outcomes, move trust and efficacy
         (model.md process 5; Fang 2024, 2.2)."""
-        s = self.scenario
+        s = self.settings
         fb = s.feedback
         r = self.residents
         w = self._week
@@ -539,14 +539,14 @@ class CoGovModel(mesa.Model):
         """This week's sampled ties, (m, 2), drawn uniformly with replacement from the ``trust``
         stream: ``trust.interaction_rate`` meetings per resident, two residents a meeting."""
         edges = self.network.edges
-        m = int(round(self.scenario.trust.interaction_rate * self.n / 2))
+        m = int(round(self.settings.trust.interaction_rate * self.n / 2))
         if m == 0 or edges.shape[0] == 0:
             return edges[:0]
         return edges[self.streams["trust"].integers(0, edges.shape[0], size=m)]
 
     def exchange_trust(self) -> None:
         """Neighbours who meet move their trust together within a confidence bound (Deffuant et al. 2000)."""
-        tr = self.scenario.trust
+        tr = self.settings.trust
         ties = self.sample_meetings()
         if ties.shape[0] == 0:
             return
@@ -556,12 +556,12 @@ class CoGovModel(mesa.Model):
 
     def synergy(self) -> np.ndarray:
         """Synergy factor r of the volunteering game per community, raised by co-governance."""
-        return self.scenario.volunteering.synergy * (1.0 + self.mode_weights("synergy_bonus"))
+        return self.settings.volunteering.synergy * (1.0 + self.mode_weights("synergy_bonus"))
 
     def revise_volunteering(self) -> None:
         """Residents revise whether to volunteer by imitating better-off neighbours in the
         neighbourhood public goods game (Santos, Santos & Pacheco 2008)."""
-        s = self.scenario
+        s = self.settings
         r = self.residents
         rng = self.streams["volunteering"]
         u1, u2 = rng.random(self.n), rng.random(self.n)
@@ -577,7 +577,7 @@ class CoGovModel(mesa.Model):
     def breach_probability(self, records: np.ndarray) -> np.ndarray:
         """This week's chance of a breach per community, given how many residents there have
         data stored (``records``) (model.md process 6)."""
-        s = self.scenario
+        s = self.settings
         d = s.data
         record_share = records / np.maximum(self.network.community_sizes, 1)
         mode = self.effective["cogovernance_mode"].astype(int)
@@ -590,7 +590,7 @@ class CoGovModel(mesa.Model):
     def suffer_data_risk(self) -> None:
         """Stored data may leak; a breach lowers trust and raises privacy concern, which spreads to
         neighbours and through local news (model.md process 6; Fang 2024, 3.1)."""
-        s = self.scenario
+        s = self.settings
         d = s.data
         r = self.residents
         rng = self.streams["data"]
@@ -621,7 +621,7 @@ class CoGovModel(mesa.Model):
         w = self._week
         g = self.government
         net = self.network
-        recent = (t - r.last_part) <= self.scenario.participation.window
+        recent = (t - r.last_part) <= self.settings.participation.window
         older, young = self._older, self._young
         # who took part recently, by channel, age group and literacy: one count per community and
         # cell (channel + 1 for recent participants, 0 otherwise; age group; low literacy)
@@ -650,7 +650,7 @@ class CoGovModel(mesa.Model):
             body[i] = np.bincount(c[w[name]], minlength=k)
         resolved, failed = w["resolved"], w["failed"]
         sat = rules.satisfaction_score(np.ones(resolved.size, bool), w["resolved_wait"],
-                                       self.scenario.government.patience_weeks, **self._sat_scores)
+                                       self.settings.government.patience_weeks, **self._sat_scores)
         i = n_res + len(EVENTS)
         body[i] = (np.bincount(c[resolved], weights=sat, minlength=k)
                    + np.bincount(c[failed], weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))

@@ -98,7 +98,7 @@ class PilotProgrammes:
 
     def __init__(self, model: CoGovModel):
         self.model = model
-        self.pilots: tuple[Pilot, ...] = model.scenario.pilots
+        self.pilots: tuple[Pilot, ...] = model.settings.pilots
         k = model.n_communities
         self.adopted_at = np.full(k, NOT_ADOPTED, dtype=np.int64)
         self.reason = np.zeros(k, dtype=np.int8)

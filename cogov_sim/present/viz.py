@@ -111,7 +111,7 @@ def resident_colours(model: CoGovModel, lay: Layout, colour_by: str) -> np.ndarr
     idx = lay.drawn
     if colour_by == "trust":
         return plt.get_cmap("RdYlGn")(np.clip(r.trust[idx], 0, 1))
-    recent = (model.steps - r.last_part[idx]) <= model.scenario.participation.window
+    recent = (model.steps - r.last_part[idx]) <= model.settings.participation.window
     colours = np.tile(np.array([0.8, 0.8, 0.8, 1.0]), (idx.size, 1))
     for ch, rgba in ((ONLINE, (0.12, 0.47, 0.71, 1)), (HOTLINE, (1.0, 0.5, 0.05, 1)), (OFFLINE, (0.17, 0.63, 0.17, 1))):
         colours[recent & (r.last_channel[idx] == ch)] = rgba

@@ -54,7 +54,7 @@ class Resident(mesa.Agent):
     def __init__(self, model: ReferenceModel, index: int):
         super().__init__(model)
         r = model.residents
-        s = model.scenario
+        s = model.settings
         self.index = index
         self.community = int(r.community[index])
         self.age_group = int(r.age_group[index])
@@ -381,7 +381,7 @@ class ReferenceModel(CoGovModel):
 
     # ---------------------------------------------------------------------------------- phases
     def issues_arise(self) -> None:
-        s = self.scenario
+        s = self.settings
         u, u_cat, u_cross = self._draws("issues", self.n, self.n, self.n)
         w = self._events("raised", u=u, u_cat=u_cat, u_cross=u_cross, rate=self.issue_rates().tolist(),
                          mix=self._mix.tolist(), surge=self.surge.tolist(),
@@ -391,7 +391,7 @@ class ReferenceModel(CoGovModel):
         self._publish(w, raised=np.int64)
 
     def spread_awareness(self, t: int) -> None:
-        s = self.scenario
+        s = self.settings
         (u,) = self._draws("awareness", self.n)
         w = dict(t=t, u=u, window=s.participation.window, public_reach=s.social_orgs.public_reach,
                  campaign_reach=s.social_orgs.campaign_reach, campaign=self.effective["awareness_campaign"].tolist(),
@@ -402,7 +402,7 @@ class ReferenceModel(CoGovModel):
         self.resident_agents.do("commit_awareness")
 
     def residents_take_part(self, t: int) -> None:
-        s = self.scenario
+        s = self.settings
         pp = s.participation
         u = self.streams["participation"].random(self.n)
         shock = rules.taste_shock(u, pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
@@ -427,7 +427,7 @@ class ReferenceModel(CoGovModel):
         self._publish(w, found=np.int64)
 
     def handle_cases(self) -> None:
-        s = self.scenario
+        s = self.settings
         (u,) = self._draws("handling", self.n)
         counts = dict(queue=np.zeros((self.n_communities, N_CAT)), volunteers=np.zeros(self.n_communities))
         self.resident_agents.do("join_queue", counts)
@@ -441,18 +441,18 @@ class ReferenceModel(CoGovModel):
                       failed_wait=np.float64, given_up=np.int64)
 
     def learn_from_outcomes(self) -> None:
-        fb = self.scenario.feedback
+        fb = self.settings.feedback
         weight = fb.vicarious_weight * self.effective["transparency"]
         w = dict(trust_gain=fb.resolved_trust_gain, efficacy_gain=fb.resolved_efficacy_gain,
                  trust_loss=fb.failed_trust_loss, efficacy_loss=fb.failed_efficacy_loss,
                  wait_loss=fb.wait_trust_loss, silent_loss=fb.silent_efficacy_loss,
-                 patience=self.scenario.government.patience_weeks, weight=weight.tolist(),
+                 patience=self.settings.government.patience_weeks, weight=weight.tolist(),
                  vicarious=bool(weight.any() and (self._week["resolved"].size or self._week["failed"].size)))
         self.resident_agents.do("learn", w)
 
     def exchange_trust(self) -> None:
         """Sampled ties meet; a tie meets when it is the first sampled tie of both its ends."""
-        tr = self.scenario.trust
+        tr = self.settings.trust
         ties = self.sample_meetings().tolist()
         first: dict[int, int] = {}
         for k, (a, b) in enumerate(ties):
@@ -466,13 +466,13 @@ class ReferenceModel(CoGovModel):
     def revise_volunteering(self) -> None:
         u1, u2 = self._draws("volunteering", self.n, self.n)
         w = dict(u1=u1, u2=u2, synergy=self.synergy().tolist(),
-                 per_individual=self.scenario.volunteering.cost_model == "per_individual")
+                 per_individual=self.settings.volunteering.cost_model == "per_individual")
         for phase in ("contribute", "collect_pot", "add_payoff", "plan_imitation"):
             self.resident_agents.do(phase, w)
         self.resident_agents.do("commit_strategy")
 
     def suffer_data_risk(self) -> None:
-        d = self.scenario.data
+        d = self.settings.data
         u_k, u = self._draws("data", self.n_communities, self.n)
         counts = dict(records=np.zeros(self.n_communities))
         self.resident_agents.do("count_record", counts)
