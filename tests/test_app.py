@@ -153,14 +153,11 @@ def test_the_view_draws_every_agent_kind_with_chinese_labels_and_stays_fluid():
     session.step(8)
     lay = session.layout
     assert len(lay.drawn) <= 900 and len(lay.enterprises) == len(session.model.enterprises)
-    t0 = time.perf_counter()
     session.step(1)
     images = list(session.render("zh", "participation"))
     session.step(1)
     assert session.render("zh", "participation") != tuple(images)  # the views follow the model
-    elapsed = time.perf_counter() - t0
-    assert all(len(x) > 10_000 for x in images)
-    assert elapsed < 2.0, elapsed  # the benchmark holds the target (well under a second); this guards regressions
+    assert all(len(x) > 10_000 for x in images)  # speed: benchmarks/bench_app.py, not a timed test
     plt.close("all")
 
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cogov_sim.model.model import CoGovModel
-from cogov_sim.model.parameters import COGOVERNANCE_MODES, LEVER_NAMES
+from cogov_sim.model.parameters import CATEGORIES, COGOVERNANCE_MODES, LEVER_NAMES
 from cogov_sim.model.rules import NONE
 from cogov_sim.model.scenario import load_scenario
 
@@ -105,7 +105,9 @@ def test_invariants_on_random_valid_scenarios(values):
     ts = m.timeseries()
     r = m.residents
     for name in ("participation_rate", "mean_trust", "awareness", "volunteer_rate", "privacy_concern",
-                 "mean_efficacy", "data_subjects", "funding_ratio", "platform_quality", "security_level"):
+                 "mean_efficacy", "data_subjects", "funding_ratio", "platform_quality", "security_level",
+                 "resolution_rate", "reported_resolution_rate", "responsiveness", "participation_online_older",
+                 "participation_online_young", "participation_hotline_older", "participation_offline_young"):
         v = ts[name][~np.isnan(ts[name])]
         assert ((v >= -1e-12) & (v <= 1 + 1e-12)).all(), name
     for arr in (r.trust, r.efficacy, r.privacy, r.literacy):
@@ -119,6 +121,17 @@ def test_invariants_on_random_valid_scenarios(values):
     budget = values["government.budget"] * m.network.community_sizes / 52.0
     spend = cs["spend"].reshape(-1, m.n_communities)
     assert (spend >= 0).all() and (spend <= budget[None, :] * (1 + 1e-9) + 1e-9).all()
+    # silent need counts: resolution of all need never exceeds resolution of reported cases,
+    # overall and in every community
+    cs_all = {k: cs[k].reshape(-1, m.n_communities) for k in ("resolution_rate", "reported_resolution_rate")}
+    for rate, reported in ((ts["resolution_rate"], ts["reported_resolution_rate"]),
+                           (cs_all["resolution_rate"], cs_all["reported_resolution_rate"])):
+        both = ~np.isnan(reported)
+        assert (rate[both] <= reported[both] + 1e-12).all()
+    # channel shares of a group add up to its participation
+    for group in ("young", "older"):
+        parts = sum(ts[f"participation_{ch}_{group}"] for ch in ("online", "hotline", "offline"))
+        assert np.allclose(parts, ts[f"participation_{group}"], equal_nan=True)
     # per-community tables add up to the overall one
     assert np.allclose(cs["issues_resolved"].reshape(-1, m.n_communities).sum(axis=1), ts["issues_resolved"])
 
@@ -185,3 +198,40 @@ def test_every_scenario_runs(path):
     if s.pilots:
         with_sites = [pl for pl in s.pilots if pl.n_sites(s.space.communities) > 0]
         assert m.pilots.adopted.any() and len(m.pilots.evaluations) == len(with_sites)
+
+
+def test_resolution_counts_issues_given_up_in_silence():
+    """Hand-checked week: 6 resolved, 2 failed and 4 given up unreported give 6/12 of all need
+    and 6/8 of the reported cases."""
+    m = CoGovModel(small())
+    m.step()
+    w, r = m._week, m.residents
+    pick = np.flatnonzero(r.community == 0)[:12]
+    w.update(resolved=pick[:6], failed=pick[6:8], given_up=pick[8:12], resolved_wait=np.ones(6),
+             sector=np.zeros(6, dtype=np.int64))
+    m.measure(1)
+    cs = m.community_timeseries()
+    first = cs["community"] == 0
+    assert cs["resolution_rate"][first][0] == pytest.approx(6 / 12)
+    assert cs["reported_resolution_rate"][first][0] == pytest.approx(6 / 8)
+
+
+class _CountingModel(CoGovModel):
+    """Counts new issues per week by community and category as they arise."""
+
+    def issues_arise(self) -> None:
+        super().issues_arise()
+        new = self._week["raised"]
+        counts = np.zeros((self.n_communities, len(CATEGORIES)))
+        np.add.at(counts, (self.residents.community[new], self.residents.category[new]), 1)
+        self.__dict__.setdefault("weekly_arrivals", []).append(counts)
+
+
+def test_responsiveness_is_measured_against_the_flow_of_need():
+    m = _CountingModel(small(**{"decision.interval": 4, "run.burn_in": 6}))
+    m.run(7)
+    flow = sum(m.weekly_arrivals[-4:])
+    assert np.array_equal(m.government.need_flow, flow)
+    alloc = m.government.allocation
+    expected = 1 - 0.5 * np.abs(alloc / alloc.sum() - flow / flow.sum()).sum()
+    assert m.timeseries()["responsiveness"][-1] == pytest.approx(expected)

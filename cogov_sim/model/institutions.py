@@ -133,6 +133,13 @@ class Government(Institution):
         self.allocation = prior / prior.sum()
         self.observed = np.zeros((k, len(CATEGORIES)))  # recorded demand since the last decision
         self.arrived = np.zeros((k, len(CATEGORIES)))   # true new need since the last decision
+        #: True new need per (community, category) in each of the last ``decision.interval``
+        #: weeks (a ring buffer, filled during the burn-in too): the flow of need that
+        #: responsiveness is measured against.
+        self.need_window = np.zeros((max(1, s.decision.interval), k, len(CATEGORIES)))
+        self._need_weeks = 0
+        self._arrived_decided = np.zeros((k, len(CATEGORIES)))  # arrivals before the last decision
+        self._arrived_tracked = np.zeros((k, len(CATEGORIES)))  # arrivals up to the last tracked week
         self.funding = np.ones(k)
         self.spend = np.zeros(k)
         self.cumulative_spend_by_community = np.zeros(k)
@@ -244,4 +251,18 @@ class Government(Institution):
         self.allocation = rules.reallocate(self.allocation, self.observed, estimate, data_driven,
                                            self.evaluation_weight(), adjustment=d.adjustment)
         self.observed[:] = 0.0
+        self._arrived_decided += self.arrived
         self.arrived[:] = 0.0
+
+    def track_need(self) -> None:
+        """Put this week's true new need (arrivals per community and category, whether reported
+        or not) into :attr:`need_window`. Called once at the end of every week."""
+        total = self._arrived_decided + self.arrived
+        self.need_window[self._need_weeks % self.need_window.shape[0]] = total - self._arrived_tracked
+        self._arrived_tracked = total
+        self._need_weeks += 1
+
+    @property
+    def need_flow(self) -> np.ndarray:
+        """True new need per (community, category) over the last decision period (issues)."""
+        return self.need_window.sum(axis=0)

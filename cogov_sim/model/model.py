@@ -54,15 +54,15 @@ def lever_code(name: str, value: object) -> float:
 # ---------------------------------------------------------------------------------- measurement layout
 # Per-resident quantities summed over each community every week, in one pass (CoGovModel.measure).
 RESIDENT_SUMS = ("recent", "online", "hotline", "offline", "rec_older", "rec_young", "onl_older", "onl_young",
-                 "rec_low", "aware", "records", "volunteers", "unreported", "backlog", "trust", "efficacy",
-                 "privacy", "trust_sq", "trust_older", "trust_young")
+                 "hot_older", "hot_young", "off_older", "off_young", "rec_low", "aware", "records", "volunteers",
+                 "unreported", "backlog", "trust", "efficacy", "privacy", "trust_sq", "trust_older", "trust_young")
 # This week's events, counted per community.
 EVENTS = ("resolved", "failed", "raised", "reported", "found", "given_up", "took_part")
 SUM_ROWS = (RESIDENT_SUMS + EVENTS + ("satisfaction", "wait", "sector_0", "sector_1", "sector_2", "sector_3",
                                       "n_older", "n_young", "n_low", "cum_spend", "cum_resolved"))
-DERIVED_ROWS = ("sizes", "n_middle", "rec_middle", "rec_high", "n_high", "closed")
-# Outcomes that are a ratio of two rows (NaN on an empty denominator); the last three are
-# intermediate ratios (name None) that other outcomes are built from.
+DERIVED_ROWS = ("sizes", "n_middle", "rec_middle", "rec_high", "n_high", "closed", "ended")
+# Outcomes that are a ratio of two rows (NaN on an empty denominator); the last one is an
+# intermediate ratio (name None) that another outcome is built from.
 RATIOS = (
     ("participation_rate", "recent", "sizes"), ("participation_online", "online", "sizes"),
     ("participation_hotline", "hotline", "sizes"), ("participation_offline", "offline", "sizes"),
@@ -72,10 +72,14 @@ RATIOS = (
     ("mean_trust", "trust", "sizes"), ("trust_older", "trust_older", "n_older"),
     ("trust_young", "trust_young", "n_young"), ("mean_efficacy", "efficacy", "sizes"),
     ("privacy_concern", "privacy", "sizes"), ("awareness", "aware", "sizes"),
-    ("resolution_rate", "resolved", "closed"), ("time_to_resolution", "wait", "resolved"),
+    ("resolution_rate", "resolved", "ended"), ("reported_resolution_rate", "resolved", "closed"),
+    ("time_to_resolution", "wait", "resolved"),
     ("satisfaction", "satisfaction", "closed"), ("data_subjects", "records", "sizes"),
     ("volunteer_rate", "volunteers", "sizes"), ("cost_per_resolution", "cum_spend", "cum_resolved"),
-    (None, "trust_sq", "sizes"), (None, "onl_older", "n_older"), (None, "onl_young", "n_young"),
+    ("participation_online_older", "onl_older", "n_older"), ("participation_online_young", "onl_young", "n_young"),
+    ("participation_hotline_older", "hot_older", "n_older"), ("participation_hotline_young", "hot_young", "n_young"),
+    ("participation_offline_older", "off_older", "n_older"), ("participation_offline_young", "off_young", "n_young"),
+    (None, "trust_sq", "sizes"),
 )
 # Outcomes that are a row as it is.
 COPIES = (("issues_raised", "raised"), ("issues_reported", "reported"), ("issues_found", "found"),
@@ -160,10 +164,9 @@ class CoGovModel(mesa.Model):
         self._recent = np.zeros(self.n, dtype=bool)
         self._aware_neighbours = NeighbourCounter(self.network)
         self._recent_neighbours = NeighbourCounter(self.network)
-        self._sum_buffer = np.empty((len(RESIDENT_SUMS) - 9, self.n))
+        self._sum_buffer = np.empty((len(RESIDENT_SUMS) - 13, self.n))
         c64 = self.residents.community.astype(np.int64)
         self._participation_key = c64 * 24 + self.residents.age_group * 2 + self._low_lit
-        self._category_key = c64 * (N_CAT + 1) + 1
         self.burn_in(scenario.run.burn_in)
 
     # ------------------------------------------------------------------------------------- setup
@@ -301,6 +304,7 @@ class CoGovModel(mesa.Model):
         self.suffer_data_risk()
         if t % self.settings.decision.interval == 0:
             self.government.decide()
+        self.government.track_need()
         if record:
             self.measure(t)
 
@@ -641,11 +645,11 @@ class CoGovModel(mesa.Model):
         body[1:4] = took.sum(axis=(2, 3)).T[[ONLINE, HOTLINE, OFFLINE]]
         body[4] = took[:, :, OLDER].sum(axis=(1, 2))
         body[5] = took[:, :, YOUNG].sum(axis=(1, 2))
-        body[6] = took[:, ONLINE, OLDER].sum(axis=1)
-        body[7] = took[:, ONLINE, YOUNG].sum(axis=1)
-        body[8] = took[:, :, :, 1].sum(axis=(1, 2))
+        body[6:12] = took[:, [ONLINE, ONLINE, HOTLINE, HOTLINE, OFFLINE, OFFLINE],
+                          [OLDER, YOUNG, OLDER, YOUNG, OLDER, YOUNG]].sum(axis=2).T
+        body[12] = took[:, :, :, 1].sum(axis=(1, 2))
         n_res = len(RESIDENT_SUMS)
-        body[9:n_res] = np.add.reduceat(buf, net.starts, axis=1)
+        body[13:n_res] = np.add.reduceat(buf, net.starts, axis=1)
         for i, name in enumerate(EVENTS, start=n_res):
             body[i] = np.bincount(c[w[name]], minlength=k)
         resolved, failed = w["resolved"], w["failed"]
@@ -670,23 +674,23 @@ class CoGovModel(mesa.Model):
         derived[3] = x["recent"] - x["rec_low"]
         derived[4] = derived[0] - x["n_low"]
         derived[5] = x["resolved"] + x["failed"]
+        derived[6] = derived[5] + x["given_up"]
         rows = np.concatenate([sums, derived])
         out = np.empty((len(OUTCOMES), k + 1))
         ratios = safe_ratio(rows[_RATIO_NUM], rows[_RATIO_DEN])
-        out[_RATIO_OUT] = ratios[:-3]
+        out[_RATIO_OUT] = ratios[:-1]
         o = _OUT
-        trust_sq, online_older, online_young = ratios[-3:]
+        trust_sq = ratios[-1]
         out[o["trust_sd"]] = np.sqrt(np.maximum(trust_sq - out[o["mean_trust"]] ** 2, 0.0))
         out[o["participation_gap_age"]] = out[o["participation_older"]] - out[o["participation_young"]]
-        out[o["online_gap_age"]] = online_older - online_young
+        out[o["online_gap_age"]] = out[o["participation_online_older"]] - out[o["participation_online_young"]]
         out[o["participation_gap_literacy"]] = out[o["participation_low_literacy"]] - out[o["participation_high_literacy"]]
         out[_COPY_OUT] = rows[_COPY_ROWS]
         out[o["open_issues"]] = x["unreported"] + x["backlog"]
-        # open issues per community and category (category is -1 exactly when no issue is open)
-        open_cells = np.bincount(self._category_key + r.category, minlength=k * (N_CAT + 1)
-                                 ).reshape(k, N_CAT + 1)[:, 1:].astype(np.float64)
-        out[o["responsiveness"], :k] = rules.responsiveness_rows(g.allocation, open_cells)
-        out[o["responsiveness"], k] = rules.responsiveness(g.allocation, open_cells)
+        # effort against the flow of need (new issues, reported or not, over the decision period)
+        need = g.need_flow
+        out[o["responsiveness"], :k] = rules.responsiveness_rows(g.allocation, need)
+        out[o["responsiveness"], k] = rules.responsiveness(g.allocation, need)
         breaches = w["breaches"]
         out[o["breaches"], :k] = breaches
         out[o["breaches"], k] = breaches.sum()
