@@ -143,7 +143,7 @@ def test_a_live_shock_acts_from_the_next_week():
         b.schedule_shock("earthquake")
 
 
-def test_the_view_draws_every_agent_kind_with_chinese_labels_and_stays_fluid():
+def test_the_view_draws_every_agent_kind_with_chinese_labels_and_follows_the_model():
     import matplotlib.pyplot as plt
 
     from cogov_sim.present.app import Session
