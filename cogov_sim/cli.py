@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def resolve_scenario_path(name: str) -> Path:
-    """A scenario given as a path, or as a name in ./scenarios/ (``baseline`` or ``pilots/random``)."""
+    """A scenario given as a path, or by name (``baseline`` or ``pilots/01_random_sites``) in
+    ./scenarios/ or among the shipped scenarios, in that order."""
     from cogov_sim.model.scenario import find_named_file
 
     return find_named_file(name, "scenarios", "scenario")
@@ -177,6 +178,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from cogov_sim.analysis.textable import plain
     from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.model.scenario import suggest
+    from cogov_sim.model.shipped import entries
     from cogov_sim.validation.checks import (
         DEFAULT_SEED,
         fmt_value,
@@ -189,7 +192,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     for name in args.cases:
         if name not in CASES:
-            raise CoGovInputError(f"'{name}' is not a docking case; allowed: {', '.join(CASES)}", key="CASE")
+            raise CoGovInputError(f"'{name}' is not a docking case{suggest(name, list(CASES))}; allowed: "
+                                  f"{', '.join(CASES)}", key="CASE")
+    own = {e.name: e.path for e in entries("scenarios") if e.own}
+    for name in args.cases or ([] if args.patterns or args.fit else list(CASES)):
+        if f"docking/{name}" in own and not args.quiet:
+            print(f"note: {name} runs your own {own[f'docking/{name}']}, not the shipped case file", file=sys.stderr)
     if args.replications is not None and args.replications < 1:
         raise CoGovInputError(f"{args.replications}; allowed: an integer from 1", key="--replications")
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -309,11 +317,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from cogov_sim.model.scenario import load_scenario
 
     load_scenario(path)  # a bad file is a one-line error before the server starts
-    try:
-        rel = path.resolve().relative_to((Path("scenarios")).resolve()).with_suffix("")
-    except ValueError:
-        raise CoGovInputError("the workshop app offers the scenarios in ./scenarios/; allowed: a file there, run "
-                              "from the project folder", source=str(path), key="--scenario") from None
+    from cogov_sim.model.shipped import name_of, names
+
+    rel = name_of(path, "scenarios")
+    if rel is None:
+        raise CoGovInputError("the workshop app offers scenarios by name; allowed: a file in ./scenarios/ or one of: "
+                              f"{', '.join(names('scenarios'))}", source=str(path), key="--scenario")
     os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
     os.environ["COGOV_DEMO_LANG"] = args.lang
     os.environ["SOLARA_APP"] = "cogov_sim.present.app"
@@ -353,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("run", help="run one scenario and write its results")
-    p.add_argument("scenario", help="scenario file, or a name in scenarios/ (e.g. baseline)")
+    p.add_argument("scenario", help="scenario file, or a name (e.g. baseline; cogov scenarios lists them)")
     p.add_argument("--out", help="folder for the results (default results/<scenario>/<run id>/)")
     p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
     p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
@@ -366,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_params)
 
     p = sub.add_parser("sweep", help="run an experiment: every design point and replication, streamed to Parquet")
-    p.add_argument("experiment", help="experiment file, or a name in experiments/ (e.g. smoke)")
+    p.add_argument("experiment", help="experiment file, or a name (e.g. smoke; cogov scenarios lists them)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores; 1 runs in "
                    "this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
