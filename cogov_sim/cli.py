@@ -78,6 +78,58 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Headings of ``cogov scenarios``, by subfolder ("" is the top level), in English and Chinese.
+LISTING = {
+    ("scenarios", ""): ("Scenarios (cogov run NAME)", "情景（cogov run 名称）"),
+    ("scenarios", "pilots"): ("Pilot designs (cogov compare NAME ...)", "试点方案（cogov compare 名称 ...）"),
+    ("scenarios", "docking"): ("Docking cases (cogov validate)", "对接检验案例（cogov validate）"),
+    ("scenarios", "calibration"): ("Calibration scenarios (cogov validate --patterns)",
+                                   "校准情景（cogov validate --patterns）"),
+    ("experiments", ""): ("Experiments (cogov sweep NAME)", "实验（cogov sweep 名称）"),
+    "other": ("Scenarios in {sub}/", "{sub}/ 中的情景"),
+    "own": ("* your own, in ./scenarios/ or ./experiments/: used before a shipped file of the same name",
+            "* 你自己的文件，位于 ./scenarios/ 或 ./experiments/：优先于随软件包提供的同名文件"),
+    "replaces": ("(replaces the shipped one)", "（替代随附的同名文件）"),
+    "shipped": ("shipped with cogov_sim in: {where}", "随软件包提供的文件位于：{where}"),
+}
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the scenarios and experiments that can be given by name, with their descriptions."""
+    from cogov_sim.model.shipped import entries, shipped_folder
+
+    langs = (0, 1) if args.lang is None else ((0,) if args.lang == "en" else (1,))
+
+    def say(text: tuple[str, str], **kw: str) -> str:
+        return " · ".join(text[i].format(**kw) for i in langs)
+
+    groups: dict[tuple[str, str], list] = {}
+    for folder in ("scenarios", "experiments"):
+        for e in entries(folder):
+            groups.setdefault((folder, e.name.rpartition("/")[0]), []).append(e)
+    width = max((len(e.name) for es in groups.values() for e in es), default=0) + 2
+    order = [k for k in LISTING if isinstance(k, tuple)]
+    any_own = False
+    for key, es in sorted(groups.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order),
+                                                         kv[0])):
+        print(say(LISTING.get(key) or LISTING["other"], sub=key[1]))
+        for e in es:
+            any_own |= e.own
+            en, zh = e.descriptions()
+            texts = list(dict.fromkeys([en or zh, zh or en][i] for i in langs))
+            if e.replaces_shipped:
+                texts[0] += " " + say(LISTING["replaces"])
+            print(f"{'*' if e.own else ' '} {e.name:{width}s}{texts[0]}".rstrip())
+            for more in texts[1:]:
+                print(f"  {'':{width}s}{more}")
+        print()
+    if any_own:
+        print(say(LISTING["own"]))
+    where = ", ".join(str(f) for f in (shipped_folder("scenarios"), shipped_folder("experiments")) if f)
+    print(say(LISTING["shipped"], where=where) if len(langs) == 1 else LISTING["shipped"][0].format(where=where))
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from cogov_sim.experiments.design import load_experiment, resolve_experiment_path
     from cogov_sim.experiments.executors import make_executor
@@ -373,6 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="list every parameter with its default, unit, range and source")
     p.add_argument("--levers", action="store_true", help="only the policy levers")
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("scenarios", help="list the scenarios and experiments by name (shipped, and your own in "
+                       "./scenarios/ and ./experiments/) with their descriptions")
+    p.add_argument("--lang", choices=("zh", "en"), help="descriptions in one language (default: both)")
+    p.set_defaults(func=cmd_scenarios)
 
     p = sub.add_parser("sweep", help="run an experiment: every design point and replication, streamed to Parquet")
     p.add_argument("experiment", help="experiment file, or a name (e.g. smoke; cogov scenarios lists them)")

@@ -1,6 +1,6 @@
 """The shipped scenarios and experiments: they travel with the package, so every command works
 from any folder after ``pip install .``; a path or the user's own ./scenarios/ comes first; a
-misspelt name gets the closest name and the list."""
+misspelt name gets the closest name and the list; ``cogov scenarios`` lists them in both languages."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.experiments.design import load_experiment, resolve_experiment_path
 from cogov_sim.model.scenario import find_named_file, load_scenario
-from cogov_sim.model.shipped import name_of, names, shipped_folder
+from cogov_sim.model.shipped import entries, name_of, names, shipped_folder
 
 from .conftest import ROOT
 from .test_cli import cogov
@@ -115,6 +115,11 @@ def test_a_regular_install_works_from_an_empty_folder(tmp_path):
     for folder in FOLDERS:
         assert found["files"][folder] == files_under(ROOT / folder), folder  # every file, nothing else
 
+    listing = run("scenarios")
+    assert listing.returncode == 0, listing.stderr
+    assert "baseline" in listing.stdout and "被动、纸质、政府主导的街道办" in listing.stdout and "smoke" in listing.stdout
+    assert str(Path(found["scenarios"])) in listing.stdout
+
     res = run("run", "baseline", "--steps", "3", "--quiet")
     assert res.returncode == 0, res.stderr
     assert len(list((empty / "results" / "baseline").iterdir())) == 1
@@ -135,6 +140,9 @@ def test_the_users_own_scenario_replaces_the_shipped_one_of_that_name(tmp_path):
     assert res.returncode == 0, res.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["scenario"]["population"]["residents"] == 300
+    listing = cogov("scenarios", "--lang", "en", cwd=tmp_path)
+    assert any(line.startswith("* baseline") and "replaces the shipped one" in line
+               for line in listing.stdout.splitlines()), listing.stdout
 
 
 def test_a_path_comes_first_then_the_users_folder_then_the_shipped_files(tmp_path, monkeypatch):
@@ -222,3 +230,42 @@ def test_a_misspelt_name_gets_the_closest_name_and_the_list(tmp_path, args, star
     assert head.endswith(f"; did you mean '{closest}'?"), line
     assert all(name in allowed.replace(",", " ").split() for name in listed), line
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+# ------------------------------------------------------------------------------ cogov scenarios
+def test_cogov_scenarios_lists_every_name_with_its_description_in_both_languages(tmp_path):
+    res = cogov("scenarios", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    for e in entries("scenarios") + entries("experiments"):
+        en, zh = e.descriptions()
+        assert en and zh, e.name  # every shipped file has both
+        assert f"  {e.name} " in out and en in out and zh in out, e.name
+    assert out.index("Scenarios (cogov run NAME)") < out.index("Pilot designs") < out.index("Experiments")
+    assert "情景" in out and "实验" in out
+
+    zh_only = cogov("scenarios", "--lang", "zh", cwd=tmp_path).stdout
+    en_only = cogov("scenarios", "--lang", "en", cwd=tmp_path).stdout
+    base = next(e for e in entries("scenarios") if e.name == "baseline")
+    en, zh = base.descriptions()
+    assert zh in zh_only and en not in zh_only and "情景（cogov run 名称）" in zh_only
+    assert en in en_only and zh not in en_only and "情景" not in en_only
+
+
+def test_cogov_scenarios_marks_the_users_own_files(tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "my_street.toml").write_text(
+        'base = "baseline"\n[scenario]\ndescription = "My own street."\ndescription_zh = "我自己的街道。"\n')
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "broken.toml").write_text("name = \n")
+    res = cogov("scenarios", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    mine = next(i for i, line in enumerate(lines) if line.startswith("* my_street"))
+    assert "My own street." in lines[mine] and "我自己的街道。" in lines[mine + 1]
+    assert any(line.startswith("* broken") and "cannot be read" in line for line in lines)
+    assert any(line.startswith("* your own, in ./scenarios/") for line in lines)
+    assert not any(line.startswith("* baseline") for line in lines)
+    run = cogov("run", "my_street", "--steps", "2", "--set", "population.residents=300", "--set", "run.burn_in=1",
+                "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr

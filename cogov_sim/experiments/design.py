@@ -58,8 +58,8 @@ DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "normal
 ROLES: tuple[str, ...] = ("uncertainty", "lever")
 KEEP: tuple[str, ...] = ("final", "summary", "per_step")
 STATS: tuple[str, ...] = ("mean", "sd", "min", "max")
-TOP_KEYS: tuple[str, ...] = ("name", "description", "scenario", "replications", "seed", "set", "design", "factors",
-                             "outcomes")
+TOP_KEYS: tuple[str, ...] = ("name", "description", "description_zh", "scenario", "replications", "seed", "set",
+                             "design", "factors", "outcomes")
 
 
 # ------------------------------------------------------------------------------------------ factors
