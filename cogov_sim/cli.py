@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def resolve_scenario_path(name: str) -> Path:
-    """A scenario given as a path, or as a name in ./scenarios/ (``baseline`` or ``pilots/random``)."""
+    """A scenario given as a path, or by name (``baseline`` or ``pilots/01_random_sites``) in
+    ./scenarios/ or among the shipped scenarios, in that order."""
     from cogov_sim.model.scenario import find_named_file
 
     return find_named_file(name, "scenarios", "scenario")
@@ -74,6 +75,58 @@ def cmd_params(args: argparse.Namespace) -> int:
             continue
         default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
         print(f"{key} = {default!r}  [{spec.unit}] {spec.describe_allowed()}. {spec.doc} Source: {spec.source}")
+    return 0
+
+
+#: Headings of ``cogov scenarios``, by subfolder ("" is the top level), in English and Chinese.
+LISTING = {
+    ("scenarios", ""): ("Scenarios (cogov run NAME)", "情景（cogov run 名称）"),
+    ("scenarios", "pilots"): ("Pilot designs (cogov compare NAME ...)", "试点方案（cogov compare 名称 ...）"),
+    ("scenarios", "docking"): ("Docking cases (cogov validate)", "对接检验案例（cogov validate）"),
+    ("scenarios", "calibration"): ("Calibration scenarios (cogov validate --patterns)",
+                                   "校准情景（cogov validate --patterns）"),
+    ("experiments", ""): ("Experiments (cogov sweep NAME)", "实验（cogov sweep 名称）"),
+    "other": ("Scenarios in {sub}/", "{sub}/ 中的情景"),
+    "own": ("* your own, in ./scenarios/ or ./experiments/: used before a shipped file of the same name",
+            "* 你自己的文件，位于 ./scenarios/ 或 ./experiments/：优先于随软件包提供的同名文件"),
+    "replaces": ("(replaces the shipped one)", "（替代随附的同名文件）"),
+    "shipped": ("shipped with cogov_sim in: {where}", "随软件包提供的文件位于：{where}"),
+}
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the scenarios and experiments that can be given by name, with their descriptions."""
+    from cogov_sim.model.shipped import entries, shipped_folder
+
+    langs = (0, 1) if args.lang is None else ((0,) if args.lang == "en" else (1,))
+
+    def say(text: tuple[str, str], **kw: str) -> str:
+        return " · ".join(text[i].format(**kw) for i in langs)
+
+    groups: dict[tuple[str, str], list] = {}
+    for folder in ("scenarios", "experiments"):
+        for e in entries(folder):
+            groups.setdefault((folder, e.name.rpartition("/")[0]), []).append(e)
+    width = max((len(e.name) for es in groups.values() for e in es), default=0) + 2
+    order = [k for k in LISTING if isinstance(k, tuple)]
+    any_own = False
+    for key, es in sorted(groups.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order),
+                                                         kv[0])):
+        print(say(LISTING.get(key) or LISTING["other"], sub=key[1]))
+        for e in es:
+            any_own |= e.own
+            en, zh = e.descriptions()
+            texts = list(dict.fromkeys([en or zh, zh or en][i] for i in langs))
+            if e.replaces_shipped:
+                texts[0] += " " + say(LISTING["replaces"])
+            print(f"{'*' if e.own else ' '} {e.name:{width}s}{texts[0]}".rstrip())
+            for more in texts[1:]:
+                print(f"  {'':{width}s}{more}")
+        print()
+    if any_own:
+        print(say(LISTING["own"]))
+    where = ", ".join(str(f) for f in (shipped_folder("scenarios"), shipped_folder("experiments")) if f)
+    print(say(LISTING["shipped"], where=where) if len(langs) == 1 else LISTING["shipped"][0].format(where=where))
     return 0
 
 
@@ -177,6 +230,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from cogov_sim.analysis.textable import plain
     from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.model.scenario import suggest
+    from cogov_sim.model.shipped import entries
     from cogov_sim.validation.checks import (
         DEFAULT_SEED,
         fmt_value,
@@ -189,7 +244,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     for name in args.cases:
         if name not in CASES:
-            raise CoGovInputError(f"'{name}' is not a docking case; allowed: {', '.join(CASES)}", key="CASE")
+            raise CoGovInputError(f"'{name}' is not a docking case{suggest(name, list(CASES))}; allowed: "
+                                  f"{', '.join(CASES)}", key="CASE")
+    own = {e.name: e.path for e in entries("scenarios") if e.own}
+    for name in args.cases or ([] if args.patterns or args.fit else list(CASES)):
+        if f"docking/{name}" in own and not args.quiet:
+            print(f"note: {name} runs your own {own[f'docking/{name}']}, not the shipped case file", file=sys.stderr)
     if args.replications is not None and args.replications < 1:
         raise CoGovInputError(f"{args.replications}; allowed: an integer from 1", key="--replications")
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -309,11 +369,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from cogov_sim.model.scenario import load_scenario
 
     load_scenario(path)  # a bad file is a one-line error before the server starts
-    try:
-        rel = path.resolve().relative_to((Path("scenarios")).resolve()).with_suffix("")
-    except ValueError:
-        raise CoGovInputError("the workshop app offers the scenarios in ./scenarios/; allowed: a file there, run "
-                              "from the project folder", source=str(path), key="--scenario") from None
+    from cogov_sim.model.shipped import name_of, names
+
+    rel = name_of(path, "scenarios")
+    if rel is None:
+        raise CoGovInputError("the workshop app offers scenarios by name; allowed: a file in ./scenarios/ or one of: "
+                              f"{', '.join(names('scenarios'))}", source=str(path), key="--scenario")
     os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
     os.environ["COGOV_DEMO_LANG"] = args.lang
     os.environ["SOLARA_APP"] = "cogov_sim.present.app"
@@ -353,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("run", help="run one scenario and write its results")
-    p.add_argument("scenario", help="scenario file, or a name in scenarios/ (e.g. baseline)")
+    p.add_argument("scenario", help="scenario file, or a name (e.g. baseline; cogov scenarios lists them)")
     p.add_argument("--out", help="folder for the results (default results/<scenario>/<run id>/)")
     p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
     p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
@@ -365,8 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levers", action="store_true", help="only the policy levers")
     p.set_defaults(func=cmd_params)
 
+    p = sub.add_parser("scenarios", help="list the scenarios and experiments by name (shipped, and your own in "
+                       "./scenarios/ and ./experiments/) with their descriptions")
+    p.add_argument("--lang", choices=("zh", "en"), help="descriptions in one language (default: both)")
+    p.set_defaults(func=cmd_scenarios)
+
     p = sub.add_parser("sweep", help="run an experiment: every design point and replication, streamed to Parquet")
-    p.add_argument("experiment", help="experiment file, or a name in experiments/ (e.g. smoke)")
+    p.add_argument("experiment", help="experiment file, or a name (e.g. smoke; cogov scenarios lists them)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores; 1 runs in "
                    "this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "

@@ -3,7 +3,7 @@
 An experiment file (TOML, in ``experiments/``) declares what to vary and how, as data::
 
     name = "age_gap"
-    scenario = "baseline"            # a path relative to this file, or a name in scenarios/
+    scenario = "baseline"            # a path relative to this file, or a scenario name
     replications = 5
     seed = 2024
     [set]                            # fixed changes to the base scenario
@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
+from cogov_sim.model import shipped
 from cogov_sim.model.outcomes import OUTCOME_NAMES
 from cogov_sim.model.parameters import PARAMETERS
 from cogov_sim.model.rng import replication_seeds
@@ -57,8 +58,8 @@ DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "normal
 ROLES: tuple[str, ...] = ("uncertainty", "lever")
 KEEP: tuple[str, ...] = ("final", "summary", "per_step")
 STATS: tuple[str, ...] = ("mean", "sd", "min", "max")
-TOP_KEYS: tuple[str, ...] = ("name", "description", "scenario", "replications", "seed", "set", "design", "factors",
-                             "outcomes")
+TOP_KEYS: tuple[str, ...] = ("name", "description", "description_zh", "scenario", "replications", "seed", "set",
+                             "design", "factors", "outcomes")
 
 
 # ------------------------------------------------------------------------------------------ factors
@@ -323,13 +324,16 @@ def _err(msg: str, src: str, key: str | None = None) -> CoGovInputError:
 
 
 def _resolve_scenario(ref: str, exp_path: Path) -> Path:
-    for candidate in (exp_path.parent / ref, exp_path.parent / f"{ref}.toml", Path(ref),
-                      Path("scenarios") / ref, Path("scenarios") / f"{ref}.toml",
-                      exp_path.parent.parent / "scenarios" / ref, exp_path.parent.parent / "scenarios" / f"{ref}.toml"):
+    """The experiment's base scenario: a path relative to the experiment file, else a path or a
+    scenario name looked up as on the command line (./scenarios/, then the shipped scenarios)."""
+    for candidate in (exp_path.parent / ref, exp_path.parent / f"{ref}.toml"):
         if candidate.is_file():
             return candidate
-    raise _err(f"scenario '{ref}' not found; allowed: a path relative to the experiment file or a name in "
-               "scenarios/", str(exp_path), "scenario")
+    found = shipped.locate(ref, "scenarios")
+    if found is not None:
+        return found
+    raise _err(shipped.not_found(ref, "scenarios", f"scenario '{ref}'", "a path relative to the experiment file",
+                                 first="next to the experiment file, then as a path"), str(exp_path), "scenario")
 
 
 def _number(x: Any) -> bool:
@@ -523,5 +527,6 @@ def load_experiment(path: str | Path) -> Experiment:
 
 
 def resolve_experiment_path(name: str) -> Path:
-    """An experiment given as a path, or as a name in ./experiments/."""
+    """An experiment given as a path, or by name in ./experiments/ or among the shipped
+    experiments, in that order (:mod:`cogov_sim.model.shipped`)."""
     return find_named_file(name, "experiments", "experiment")

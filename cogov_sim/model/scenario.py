@@ -4,9 +4,10 @@ A scenario is an immutable :class:`Scenario`: one frozen section per topic of
 :mod:`cogov_sim.model.parameters` plus scheduled ``interventions``, ``shocks`` and ``pilots``.
 Every value is checked against its parameter's definition on the way in.
 
-Scenario files are TOML. A file may name a ``base`` file (relative to itself) whose values it
-overrides, so that a remedy scenario states only what differs from the baseline; the resolved
-scenario written to every run's manifest is always complete.
+Scenario files are TOML. A file may name a ``base`` file (relative to itself, else a scenario
+name: :func:`cogov_sim.model.shipped.resolve_base`) whose values it overrides, so that a remedy
+scenario states only what differs from the baseline; the resolved scenario written to every
+run's manifest is always complete.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cogov_sim.errors import CoGovInputError
+from cogov_sim.model import shipped
 from cogov_sim.model.parameters import (
     CATEGORIES,
     LEVERS,
@@ -576,8 +578,10 @@ def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Read a scenario file (and its ``base`` chain), apply overrides, validate, and return it."""
-    return _load(Path(path), overrides or {}, seen=())
+    """Read a scenario file (and its ``base`` chain), apply overrides, validate, and return it.
+
+    ``path`` may also be a scenario name (``"baseline"``), looked up as on the command line."""
+    return _load(shipped.locate(str(path), "scenarios") or Path(path), overrides or {}, seen=())
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -605,9 +609,7 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
         if not isinstance(base_name, str):
             raise CoGovInputError(f"{base_name!r} is not a path; allowed: a scenario file name", source=src,
                                   key="base")
-        base_path = (path.parent / base_name).resolve()
-        if base_path in seen or base_path == path.resolve():
-            raise CoGovInputError("scenario files name each other as base in a loop", source=src, key="base")
+        base_path = shipped.resolve_base(base_name, path, seen)
         base = _load(base_path, {}, (*seen, path.resolve()))
     else:
         base = Scenario()
@@ -630,16 +632,10 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
 
 
 def find_named_file(name: str, folder: str, what: str) -> Path:
-    """A file given as a path, or by name in ``./<folder>/`` (``baseline`` or ``pilots/random``),
-    else in that folder of the source tree the package runs from (a checkout)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    for root in (Path(), Path(__file__).resolve().parents[2]):
-        for candidate in (root / folder / name, root / folder / f"{name}.toml"):
-            if candidate.is_file():
-                return candidate
-    raise CoGovInputError(f"{what} file not found; allowed: a path to a .toml file or a name in {folder}/", source=name)
+    """A file given as a path, or by name (``baseline`` or ``pilots/01_random_sites``) in
+    ``./<folder>/`` or among the files shipped with the package, in that order
+    (:mod:`cogov_sim.model.shipped`); a one-line error with the closest name otherwise."""
+    return shipped.find_named_file(name, folder, what)
 
 
 def parse_override(text: str) -> tuple[str, Any]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import matplotlib
 
@@ -25,11 +24,11 @@ import solara  # noqa: E402
 
 from cogov_sim.model.model import CoGovModel  # noqa: E402
 from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec
-from cogov_sim.model.scenario import load_scenario  # noqa: E402
+from cogov_sim.model.scenario import find_named_file, load_scenario  # noqa: E402
+from cogov_sim.model.shipped import locate, names  # noqa: E402
 from cogov_sim.present.plots import font_rc  # noqa: E402
 from cogov_sim.present.viz import LiveViews, choice_label, layout  # noqa: E402
 
-SCENARIOS = Path("scenarios")
 #: The app keeps running past a scenario's horizon up to this many weeks.
 MIN_HORIZON = 260
 TEXT = {
@@ -55,10 +54,11 @@ def tr(key: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
-def scenario_names(folder: Path = SCENARIOS) -> list[str]:
-    """Scenario files a trainer can pick: the top level and pilots/ (not docking or calibration)."""
-    files = sorted(folder.glob("*.toml")) + sorted((folder / "pilots").glob("*.toml"))
-    return [str(p.relative_to(folder).with_suffix("")) for p in files]
+def scenario_names() -> list[str]:
+    """Scenarios a trainer can pick by name, the user's own in ./scenarios/ and the shipped ones:
+    the top level and pilots/ (not docking or calibration)."""
+    picked = [n for n in names("scenarios") if "/" not in n or n.startswith("pilots/")]
+    return sorted(picked, key=lambda n: ("/" in n, n))
 
 
 class Session:
@@ -69,8 +69,7 @@ class Session:
         self.reset(name)
 
     def reset(self, name: str) -> None:
-        path = SCENARIOS / f"{name}.toml"
-        scenario = load_scenario(path)
+        scenario = load_scenario(find_named_file(name, "scenarios", "scenario"))
         self.name = name
         self.horizon = max(scenario.run.steps, MIN_HORIZON)
         self.planned = scenario.run.steps
@@ -144,7 +143,7 @@ def png(fig, dpi: int = 80) -> bytes:
 
 def default_scenario() -> str:
     name = os.environ.get("COGOV_DEMO_SCENARIO", "baseline")
-    return name if (SCENARIOS / f"{name}.toml").is_file() else "baseline"
+    return name if locate(name, "scenarios") is not None else "baseline"
 
 
 @solara.component
