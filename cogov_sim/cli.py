@@ -436,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores; 1 runs in "
                    "this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
-                   "tcp://127.0.0.1:8786")
+                   "tcp://127.0.0.1:8786, or the file `dask scheduler --scheduler-file` wrote")
     p.add_argument("--shard", metavar="I/N", help="run only the I-th of N disjoint parts (e.g. a SLURM array task)")
     p.add_argument("--out", help="results folder (default results/sweeps/<experiment>/)")
     p.add_argument("--resume", action="store_true", help="finish the runs missing from --out")

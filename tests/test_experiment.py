@@ -187,8 +187,9 @@ def test_dask_local_cluster_gives_the_same_table_and_survives_a_killed_worker(tm
     exp = load_experiment(write_tiny(tmp_path, residents=1500, steps=26, samples=6))
     run_sweep(exp, tmp_path / "ref", executor=SerialExecutor())
     ref = read_results(tmp_path / "ref")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+    # not the default client, as `cogov sweep --scheduler` makes it (a default one hid a bug)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster, set_as_default=False) as client:
         run_sweep(exp, tmp_path / "dask", executor=DaskExecutor(client=client))
         pd.testing.assert_frame_equal(comparable(read_results(tmp_path / "dask")), comparable(ref))
 

@@ -118,9 +118,12 @@ def _factors_from_manifest(manifest: dict[str, Any]) -> tuple[list[Factor], Desi
 
 
 def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
-    """Analyse the sweep in folder ``out`` for one kept outcome column (default: the first)."""
+    """Analyse the sweep in folder ``out`` for one kept outcome column (default: the first).
+
+    A folder that cannot be analysed (not a sweep, a damaged part file, no successful run, an
+    unfinished Sobol or Morris design) is an input error naming the file."""
     from cogov_sim.experiments.design import design_seed
-    from cogov_sim.experiments.sweep import read_manifest, read_results
+    from cogov_sim.experiments.sweep import read_design, read_manifest, read_results
 
     out = Path(out)
     results = read_results(out)
@@ -152,7 +155,7 @@ def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
             note = (f"Sobol indices of {outcome} from {n_points} design points x {manifest['experiment']['replications']}"
                     " replications (mean per point); intervals are 95% bootstrap intervals.")
             return Sensitivity("sobol", outcome, table, note, s2)
-        design_df = pd.read_parquet(out / "design.parquet").drop_duplicates("point").sort_values("point")
+        design_df = read_design(out).drop_duplicates("point").sort_values("point")
         unit = design_df[[f"u:{f.key}" for f in factors]].to_numpy()
         table = morris_effects(factors, unit, yv, levels=design.levels, seed=seed)
         note = (f"Morris elementary effects of {outcome} ({design.samples} trajectories); mu* and sigma are in units "

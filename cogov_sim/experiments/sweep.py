@@ -9,13 +9,28 @@ A sweep's folder holds::
     runs/part-*.parquet  one row per finished run: the design columns, status ("ok" or
                          "failed"), error and traceback of a failed run, wall_s, and the kept outcomes
     steps/part-*.parquet with ``keep = ["per_step"]``: one row per run and step
+    damaged/             part files found cut off or unreadable, moved aside (their runs are redone)
 
 ``runs/`` (and ``steps/``) are read as one dataset by pandas (``pd.read_parquet(folder /
-"runs")``) and DuckDB (``read_parquet('folder/runs/*.parquet')``). Parts are written to a
-temporary name and renamed, so a part is complete or absent; a run is done exactly when its row
-is in a ``runs`` part. After a crash, ``resume`` runs only the runs that are missing. Every
-column but ``wall_s`` is the same whatever the executor, the number of workers, the shard split
-or the order of completion.
+"runs")``) and DuckDB (``read_parquet('folder/runs/*.parquet')``). Every column but ``wall_s``
+is the same whatever the executor, the number of workers, the shard split or the order of
+completion.
+
+The folder survives a kill at any moment, and shards of a SLURM job array may start into it at
+the same moment:
+
+- every file is written to a temporary name of its own writer (``.<name>.tmp-<shard>-<host>-<pid>``),
+  flushed to disk, then renamed into place and the folder flushed, so a file is whole or absent;
+  a process removes temporary files only when they are its own or their writer (on this host) is
+  gone, never another running shard's;
+- the manifest is the folder's commit point: it is linked into place only if absent, so of
+  shards starting together exactly one creates it and the others check its fingerprint; a folder
+  that holds nothing but what a sweep writes before its manifest (killed early) is taken as new;
+- a run is done exactly when its row is in a whole ``runs`` part (and, with per-step outcomes,
+  its ``steps`` part is whole too; the steps part is written first). A part that is cut off,
+  empty or not Parquet is moved into ``damaged/`` with a note, and its runs are done again.
+
+After a crash, ``resume`` runs only the runs that are missing.
 """
 
 from __future__ import annotations
@@ -24,6 +39,9 @@ import datetime as _dt
 import gc
 import json
 import os
+import re
+import socket
+import sys
 import time
 import traceback
 import uuid
@@ -40,7 +58,13 @@ from cogov_sim.experiments.design import Experiment, OutcomeSpec, RunSpec
 from cogov_sim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
+DESIGN = "design.parquet"
+DAMAGED = "damaged"
 FORMAT = "cogov-sweep/1"
+PART = "part-*.parquet"
+RUN_COLUMNS = ("run_id", "status")    # columns every runs part has
+STEP_COLUMNS = ("run_id", "step")     # ... and every steps part
+MANIFEST_WAIT_S = 5.0                 # how long to wait for a manifest another shard is creating
 
 
 # ------------------------------------------------------------------------------------ one run
@@ -101,38 +125,264 @@ def design_frame(exp: Experiment) -> pd.DataFrame:
     return df
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+# ------------------------------------------------------------------ files that survive a kill
+_HOST = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
 
 
-def _read_parts(folder: Path) -> pd.DataFrame | None:
-    parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
-    if not parts:
-        return None
-    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+def _tag(shard: tuple[int, int] | None) -> str:
+    """The shard in file names: ``s2of3``, or ``all`` for a whole sweep."""
+    return f"s{shard[0]}of{shard[1]}" if shard else "all"
+
+
+def _tmp_path(path: Path, tag: str) -> Path:
+    """This process's temporary name for ``path``: no other process writes or removes it."""
+    return path.with_name(f".{path.name}.tmp-{tag}-{_HOST}-{os.getpid()}")
+
+
+def _is_stale(tmp: Path) -> bool:
+    """Whether the writer of temporary file ``tmp`` is known to be gone: it ran on this host and
+    its process no longer exists. Files of other hosts, of running processes, or with names
+    that do not say who wrote them are left alone."""
+    _, sep, writer = tmp.name.rpartition(".tmp-")
+    fields = writer.split("-")
+    if not sep or len(fields) != 3 or fields[1] != _HOST or not fields[2].isdigit():
+        return False
+    try:
+        os.kill(int(fields[2]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # alive under another user / not a pid
+        return False
+    return False
+
+
+def _remove_stale_temps(out: Path) -> None:
+    for folder in (out, out / "runs", out / "steps"):
+        for tmp in folder.glob(".*.tmp-*") if folder.is_dir() else ():
+            if _is_stale(tmp):
+                tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk, so that a file renamed into it survives a crash."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a folder
+        pass
+    finally:
+        os.close(fd)
+
+
+def _mkdir(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if need be, durably: its entry is flushed too."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        _fsync_dir(folder.parent)
+
+
+def _write_file(path: Path, tag: str, write: Callable[[Any], None], *, exclusive: bool = False) -> bool:
+    """Write ``path`` so that it is whole or absent after a crash: ``write`` fills this process's
+    temporary file, which is flushed to disk and renamed into place (or, when ``exclusive``,
+    linked into place only if no file has that name yet); then the folder is flushed. Returns
+    whether this call put the file there (False: ``exclusive`` and another writer was first)."""
+    tmp = _tmp_path(path, tag)
+    tmp.unlink(missing_ok=True)  # a leftover of a dead process that had this pid
+    placed = True
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        if not exclusive:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                placed = False
+            except OSError:  # a file system without hard links: rename if still absent (not race-free)
+                placed = not path.exists()
+                if placed:
+                    os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return placed
+
+
+def _write_parquet(df: pd.DataFrame, path: Path, tag: str) -> None:
+    _write_file(path, tag, lambda f: df.to_parquet(f, index=False))
+
+
+# ------------------------------------------------------------------ reading parts, finding damage
+class DamagedPart(Exception):
+    """A part file that is not a whole part of a sweep (cut off, empty, not Parquet, or without
+    the columns every part has)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+def _why(exc: BaseException) -> str:
+    text = re.sub(r"^Could not open Parquet input source '[^']*': ", "", str(exc)).strip()
+    text = (text.split(". ")[0] if text else exc.__class__.__name__).splitlines()[0].rstrip(".")
+    return text[:160]
+
+
+def _read_part(path: Path, columns: tuple[str, ...], *, full: bool = True) -> pd.DataFrame | None:
+    """A part file as a table (``full``), or only its footer checked; raises
+    :class:`DamagedPart` when it is not a whole part, and FileNotFoundError when it is gone
+    (another process moved it aside)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if full:
+            df = pd.read_parquet(path)
+            names = list(df.columns)
+        else:
+            df = None
+            names = pq.read_schema(path).names
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno is not None:  # the file system's fault (permissions, I/O), not the file's
+            raise CoGovInputError(f"cannot read this part file ({exc.strerror}); allowed: a readable sweep folder",
+                                  source=str(path)) from None
+        raise DamagedPart(path, f"cut off or corrupt ({_why(exc)})") from None
+    except (pa.ArrowException, ValueError) as exc:
+        raise DamagedPart(path, f"cut off, empty or not Parquet ({_why(exc)})") from None
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise DamagedPart(path, f"not a part of a sweep (no column '{missing[0]}')")
+    return df
+
+
+def _scan(out: Path) -> tuple[dict[str, pd.DataFrame], list[DamagedPart]]:
+    """The whole ``runs`` parts of a sweep folder by file name, and the damaged ones. A runs
+    part counts as damaged, too, when its ``steps`` part is (its runs must be redone to have
+    their steps)."""
+    whole: dict[str, pd.DataFrame] = {}
+    damaged: list[DamagedPart] = []
+    runs, steps = out / "runs", out / "steps"
+    for part in sorted(runs.glob(PART)) if runs.is_dir() else ():
+        try:
+            df = _read_part(part, RUN_COLUMNS)
+            if (steps / part.name).exists():
+                _read_part(steps / part.name, STEP_COLUMNS, full=False)
+        except FileNotFoundError:  # moved aside by another shard meanwhile: its runs are not done
+            continue
+        except DamagedPart as exc:
+            damaged.append(exc)
+            continue
+        whole[part.name] = df
+    return whole, damaged
+
+
+def _set_aside(out: Path, damaged: list[DamagedPart], note: Callable[[str], None]) -> None:
+    """Move damaged parts (with the other file of their pair) into ``damaged/``, one note each."""
+    for bad in damaged:
+        name = Path(bad.path).name
+        moved = []
+        for sub in ("runs", "steps"):
+            src = out / sub / name
+            if not src.exists():
+                continue
+            dst = out / DAMAGED / sub / name
+            _mkdir(dst.parent)
+            if dst.exists():
+                dst = dst.with_name(f"{name}.{uuid.uuid4().hex[:8]}")
+            try:
+                os.rename(src, dst)
+            except FileNotFoundError:  # another shard moved it first
+                continue
+            _fsync_dir(src.parent)
+            _fsync_dir(dst.parent)
+            moved.append(f"{sub}/{name}")
+        if moved:
+            note(f"{bad.path}: damaged part, {bad.reason}; moved {' and '.join(moved)} into {out / DAMAGED}, "
+                 "its runs will be run again")
+
+
+def _remove_own_orphans(out: Path, tag: str) -> None:
+    """Remove this shard's steps parts whose runs part was never written (cut off by a kill
+    between the two): their runs are redone. Other shards' are left to them (and ignored by
+    :func:`read_steps`)."""
+    steps, runs = out / "steps", out / "runs"
+    for part in steps.glob(f"part-{tag}-*.parquet") if steps.is_dir() else ():
+        if not (runs / part.name).exists():
+            part.unlink(missing_ok=True)
+
+
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+def _empty_results(manifest: dict[str, Any]) -> pd.DataFrame:
+    cols = manifest.get("columns", {})
+    return pd.DataFrame(columns=["run_id", "point", "replication", "seed", *cols.get("factors", []), "status",
+                                 "error", "traceback", "wall_s", *cols.get("outcomes", [])])
+
+
+def _damaged_error(out: Path, damaged: list[DamagedPart]) -> CoGovInputError:
+    more = f" (and {len(damaged) - 1} more damaged parts)" if len(damaged) > 1 else ""
+    return CoGovInputError(f"damaged part file, {damaged[0].reason}{more}; allowed: `cogov sweep EXPERIMENT --out "
+                           f"{out} --resume` moves damaged parts aside and runs their runs again",
+                           source=str(damaged[0].path))
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
-    """All finished runs of a sweep folder, one row per run, sorted by run id."""
+    """All finished runs of a sweep folder, one row per run, sorted by run id. A damaged part
+    file is an input error naming it (``cogov sweep --resume`` repairs the folder)."""
     out = Path(out)
     if not (out / MANIFEST).is_file():
         raise CoGovInputError("not a sweep results folder (no manifest.json); allowed: a folder written by "
                               "`cogov sweep`", source=str(out))
-    df = _read_parts(out / "runs")
-    if df is None:
-        design = pd.read_parquet(out / "design.parquet")
-        return design.iloc[0:0]
+    whole, damaged = _scan(out)
+    if damaged:
+        raise _damaged_error(out, damaged)
+    if not whole:
+        return _empty_results(read_manifest(out))
+    df = pd.concat(list(whole.values()), ignore_index=True)
     return df.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
 def read_steps(out: str | Path) -> pd.DataFrame | None:
-    """The per-step table of a sweep (None when the experiment kept no per-step outcomes)."""
-    df = _read_parts(Path(out) / "steps")
-    if df is None:
+    """The per-step table of a sweep (None when the experiment kept no per-step outcomes): the
+    steps parts of finished runs (a steps part whose runs part is missing was cut off)."""
+    out = Path(out)
+    steps = out / "steps"
+    parts = [p for p in sorted(steps.glob(PART)) if (out / "runs" / p.name).exists()] if steps.is_dir() else []
+    frames, damaged = [], []
+    for p in parts:
+        try:
+            frames.append(_read_part(p, STEP_COLUMNS))
+        except FileNotFoundError:
+            continue
+        except DamagedPart as exc:
+            damaged.append(exc)
+    if damaged:
+        raise _damaged_error(out, damaged)
+    if not frames:
         return None
+    df = pd.concat(frames, ignore_index=True)
     return df.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
+
+
+def read_design(out: str | Path) -> pd.DataFrame:
+    """The design table of a sweep folder (an input error when it is missing or unreadable)."""
+    path = Path(out) / DESIGN
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # missing, cut off, not Parquet
+        raise CoGovInputError(f"cannot read the design table ({_why(exc)}); allowed: `cogov sweep EXPERIMENT --out "
+                              f"{out} --resume` writes it again", source=str(path)) from None
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
@@ -193,7 +443,7 @@ class _PartWriter:
 
     def __init__(self, out: Path, shard: tuple[int, int] | None, every: int, seconds: float):
         self.out = out
-        self.tag = f"s{shard[0]}of{shard[1]}" if shard else "all"
+        self.tag = _tag(shard)
         self.every = every
         self.seconds = seconds
         self.rows: list[dict[str, Any]] = []
@@ -212,9 +462,9 @@ class _PartWriter:
             return
         name = f"part-{self.tag}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.parquet"
         if self.steps:  # steps first: a runs part without its steps part never exists
-            (self.out / "steps").mkdir(exist_ok=True)
-            _write_parquet(pd.concat(self.steps, ignore_index=True), self.out / "steps" / name)
-        _write_parquet(pd.DataFrame(self.rows), self.out / "runs" / name)
+            _mkdir(self.out / "steps")
+            _write_parquet(pd.concat(self.steps, ignore_index=True), self.out / "steps" / name, self.tag)
+        _write_parquet(pd.DataFrame(self.rows), self.out / "runs" / name, self.tag)
         self.rows, self.steps = [], []
         self.last = time.monotonic()
 
@@ -227,19 +477,35 @@ def _select(exp: Experiment, shard: tuple[int, int] | None) -> list[RunSpec]:
     return runs
 
 
-def check_folder(exp: Experiment, out: str | Path, *, resume: bool = False,
-                 shard: tuple[int, int] | None = None) -> set[int]:
-    """Check, without writing, that ``out`` can take this experiment's (shard of) runs; return
-    the run ids already done there. Refuses a file, a folder of something else, a folder of a
-    different experiment, and (without ``resume``) a folder that already holds selected runs."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise CoGovInputError("is a file; allowed: a folder for the sweep's results", source=str(out), key="--out")
-    if not out.is_dir() or not any(out.iterdir()):
-        return set()
-    if not (out / MANIFEST).is_file():
-        raise CoGovInputError("folder exists and is not a sweep of this experiment (no manifest.json); allowed: a new "
-                              "or empty folder (results are never overwritten)", source=str(out), key="--out")
+def _not_written_by_a_sweep(out: Path) -> str | None:
+    """The first entry of ``out`` (a folder without a manifest) that a sweep does not write
+    before its manifest, or None when the folder holds nothing else (an empty folder, or one
+    a sweep was killed in before its manifest was whole)."""
+    def temporary(p: Path) -> bool:
+        return p.name.startswith(".") and ".tmp-" in p.name
+
+    for entry in sorted(out.iterdir()):
+        if temporary(entry) or (entry.name == DESIGN and entry.is_file()):
+            continue
+        if entry.name not in ("runs", "steps") or not entry.is_dir():
+            return entry.name
+        for inner in entry.iterdir():
+            if not temporary(inner):
+                return f"{entry.name}/{inner.name}"
+    return None
+
+
+def _wait_for_manifest(out: Path, seconds: float = MANIFEST_WAIT_S) -> None:
+    """When another process may be creating the manifest (its temporary manifest is there and
+    its writer is not known to be gone), wait up to ``seconds`` for it to appear."""
+    deadline = time.monotonic() + seconds
+    while not (out / MANIFEST).is_file() and time.monotonic() < deadline:
+        if all(_is_stale(t) for t in out.glob(f".{MANIFEST}.tmp-*")):
+            return
+        time.sleep(0.05)
+
+
+def _check_fingerprint(exp: Experiment, out: Path, resume: bool) -> None:
     found = read_manifest(out)
     fp = exp.fingerprint()
     if found.get("fingerprint") != fp:
@@ -247,8 +513,32 @@ def check_folder(exp: Experiment, out: str | Path, *, resume: bool = False,
                               f"fingerprint {found.get('fingerprint')}, not {fp}); allowed: the folder of this "
                               "experiment, or a new one (results are never overwritten)", source=str(out),
                               key="--resume" if resume else "--out")
-    parts = _read_parts(out / "runs")
-    done = set() if parts is None else set(parts["run_id"].astype(int).tolist())
+
+
+def check_folder(exp: Experiment, out: str | Path, *, resume: bool = False,
+                 shard: tuple[int, int] | None = None) -> set[int]:
+    """Check, without writing, that ``out`` can take this experiment's (shard of) runs; return
+    the run ids already done there (in whole parts). Refuses a file, a folder of something
+    else, a folder of a different experiment, and (without ``resume``) a folder that already
+    holds selected runs. A folder with nothing but what a sweep writes before its manifest is
+    new; if another shard is creating its manifest, this waits briefly for it."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CoGovInputError("is a file; allowed: a folder for the sweep's results", source=str(out), key="--out")
+    if not out.is_dir():
+        return set()
+    if not (out / MANIFEST).is_file():
+        other = _not_written_by_a_sweep(out)
+        if other is not None and not (out / MANIFEST).is_file():  # (the manifest may have appeared meanwhile)
+            raise CoGovInputError(f"folder exists and is not a sweep of this experiment (no manifest.json, holds "
+                                  f"'{other}'); allowed: a new or empty folder (results are never overwritten)",
+                                  source=str(out), key="--out")
+        _wait_for_manifest(out)
+        if not (out / MANIFEST).is_file():
+            return set()
+    _check_fingerprint(exp, out, resume)
+    whole, _ = _scan(out)
+    done = {int(r) for df in whole.values() for r in df["run_id"]}
     selected = _select(exp, shard)
     already = sum(r.run_id in done for r in selected)
     if already and not resume:
@@ -258,48 +548,56 @@ def check_folder(exp: Experiment, out: str | Path, *, resume: bool = False,
     return done
 
 
-def _prepare(exp: Experiment, out: Path, resume: bool, shard: tuple[int, int] | None) -> set[int]:
-    """Check the folder, create it when new, and return the run ids already done there."""
+def _ensure_design(exp: Experiment, out: Path, tag: str) -> None:
+    """Write ``design.parquet`` unless the one there is whole and this experiment's (it is
+    derived from the manifest, so any process of the sweep may rewrite it)."""
+    want = design_frame(exp)
+    try:
+        if pd.read_parquet(out / DESIGN).equals(want):
+            return
+    except Exception:  # missing, cut off, not Parquet: write it
+        pass
+    _write_parquet(want, out / DESIGN, tag)
+
+
+def _prepare(exp: Experiment, out: Path, resume: bool, shard: tuple[int, int] | None,
+             note: Callable[[str], None]) -> set[int]:
+    """Check the folder, create it (or finish creating it) when new, repair it, and return the
+    run ids already done there."""
     check_folder(exp, out, resume=resume, shard=shard)
-    manifest = out / MANIFEST
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "runs").mkdir(exist_ok=True)
-    if not manifest.is_file():
-        _write_parquet(design_frame(exp), out / "design.parquet")
-        tmp = out / f".{MANIFEST}.tmp-{os.getpid()}"
-        tmp.write_text(json.dumps(manifest_for(exp), indent=2, ensure_ascii=False), encoding="utf-8")
-        try:  # another shard may have written it meanwhile: keep the first
-            os.link(tmp, manifest)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    # a steps part whose runs part is missing was cut off by a crash: its runs will be redone
-    runs_parts = {p.name for p in (out / "runs").glob("part-*.parquet")}
-    for p in (out / "steps").glob("part-*.parquet") if (out / "steps").is_dir() else ():
-        if p.name not in runs_parts:
-            p.unlink()
-    for p in list(out.glob("**/.*.tmp-*")):
-        p.unlink(missing_ok=True)
+    tag = _tag(shard)
+    _mkdir(out)
+    _remove_stale_temps(out)
+    if not (out / MANIFEST).is_file():  # the commit point: of shards starting together, one creates it
+        text = json.dumps(manifest_for(exp), indent=2, ensure_ascii=False).encode("utf-8")
+        _write_file(out / MANIFEST, tag, lambda f: f.write(text), exclusive=True)
+    _check_fingerprint(exp, out, resume)
+    _mkdir(out / "runs")
+    _ensure_design(exp, out, tag)
+    _, damaged = _scan(out)
+    _set_aside(out, damaged, note)
+    _remove_own_orphans(out, tag)
     return check_folder(exp, out, resume=True, shard=shard)
 
 
 def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: tuple[int, int] | None = None,
               resume: bool = False, progress: bool = False, flush_every: int | None = None,
               flush_seconds: float = 30.0, limit: int | None = None,
-              on_result: Callable[[dict[str, Any]], None] | None = None) -> SweepReport:
+              on_result: Callable[[dict[str, Any]], None] | None = None,
+              on_note: Callable[[str], None] | None = None) -> SweepReport:
     """Run the experiment's runs that are missing in ``out`` (all of them, or one shard's).
 
     Without ``resume``, a folder that already holds some of the selected runs is refused (so
     nothing is run twice); with it, only the missing runs are run. ``limit`` runs at most that
-    many (for quick checks). Results are written as they finish.
+    many (for quick checks). Results are written as they finish. ``on_note`` gets a line for
+    each repair of the folder (a damaged part moved aside); by default it goes to stderr.
     """
     from cogov_sim.experiments.executors import SerialExecutor
 
     out = Path(out)
     t0 = time.perf_counter()
     executor = executor or SerialExecutor()
-    done = _prepare(exp, out, resume, shard)
+    done = _prepare(exp, out, resume, shard, on_note or _note)
     runs = _select(exp, shard)
     already = sum(r.run_id in done for r in runs)
     todo = [r for r in runs if r.run_id not in done]
@@ -310,8 +608,6 @@ def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: 
                          flush_seconds)
     bar = None
     if progress:
-        import sys
-
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), unit="run", desc=exp.name, file=sys.stderr, dynamic_ncols=True)
