@@ -29,7 +29,7 @@ import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.model.model import CoGovModel
-from cogov_sim.model.scenario import Scenario
+from cogov_sim.model.scenario import Scenario, check_name
 
 PACKAGES = ("cogov_sim", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "matplotlib")
 
@@ -126,6 +126,7 @@ def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, mod
 
 def new_run_dir(root: Path, scenario: Scenario, started: _dt.datetime) -> Path:
     """``root/<scenario>/<UTC time>-s<seed>``, with a suffix if that already exists."""
+    check_name(scenario.name, source=scenario.source or None)  # a scenario built in Python is not checked on load
     base = root / scenario.name / f"{started:%Y%m%dT%H%M%SZ}-s{scenario.run.seed}"
     out, i = base, 1
     while out.exists():

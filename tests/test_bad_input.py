@@ -1,0 +1,215 @@
+"""Bad input through the ``cogov`` command: one line ``error: <source>: key '<key>': ...; allowed: ...``
+on stderr, exit status 2, no traceback, and nothing written or overwritten; checked before a
+long run wherever it can be.
+
+Most cases call :func:`cogov_sim.cli.main` in this process (a traceback would fail the test as
+an exception); those that need a real process (a busy port, a read-only folder) run the entry
+point as a subprocess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from cogov_sim.cli import main
+from cogov_sim.model.scenario import NAME_MAX, check_name, load_scenario
+
+from .conftest import SCENARIOS
+
+TINY = "[population]\nresidents = 300\n[space]\ncommunities = 3\n[run]\nsteps = 3\nburn_in = 1\n"
+QUICK = ["--quiet"]
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` with a digest of its content."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        out[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+def refused(capsys, *args: str, allowed: str = "allowed") -> str:
+    """Run ``cogov args`` in this process; assert exit 2 and one ``error:`` line that says what
+    is ``allowed``; return the line."""
+    try:
+        rc = main(list(args))
+    except SystemExit as exc:  # argparse's usage errors
+        rc = exc.code
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert rc == 2, (rc, out, err)
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err and allowed in lines[0], err
+    return lines[0]
+
+
+def cogov(*args: str, cwd: Path, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **kw.pop("env", {})}
+    return subprocess.run([sys.executable, "-m", "cogov_sim.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=timeout, **kw)
+
+
+def one_error_line(res: subprocess.CompletedProcess) -> str:
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in res.stderr, res.stderr
+    return lines[0]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Make any simulation fail loudly: a check that must come before the run is then seen to."""
+
+    def boom(*a, **k):
+        raise AssertionError("the simulation started before the bad input was refused")
+
+    import cogov_sim.analysis.compare as compare
+    import cogov_sim.experiments.runner as runner
+    import cogov_sim.present.animate as animate
+
+    monkeypatch.setattr(runner, "simulate", boom)
+    monkeypatch.setattr(compare, "run_comparison", boom)
+    monkeypatch.setattr(animate, "animate", boom)
+
+
+def karate(folder: Path, name: str = "karate.graphml") -> Path:
+    """Zachary's karate club with its two factions as communities (34 nodes, 78 ties)."""
+    g = nx.karate_club_graph()
+    for v in g.nodes:
+        g.nodes[v]["community"] = 0 if g.nodes[v]["club"] == "Mr. Hi" else 1
+        del g.nodes[v]["club"]
+    nx.write_graphml(g, folder / name)
+    return folder / name
+
+
+FILE_NET = "[network]\nkind = 'file'\nfile = 'karate.graphml'\n[run]\nsteps = 6\nburn_in = 1\n"
+
+
+# ---------------------------------------------------------------- 1. the scenario's name is one folder
+BAD_NAMES = ["../../escaped", "/tmp/cogov-absolute", "", "a/b", "..", ".", "-dash-first", "a b", "x" * (NAME_MAX + 1),
+             "a\\b", "名字/上级", "tab\there"]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES, ids=range(len(BAD_NAMES)))
+def test_a_scenario_name_that_is_not_one_safe_folder_name_is_refused_from_a_file(tmp_path, monkeypatch, capsys,
+                                                                               no_run, name):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "s.toml", TINY + f"[scenario]\nname = {json.dumps(name)}\n")
+    before = snapshot(tmp_path)
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert str(path) in line and "key 'scenario.name'" in line and "letters, digits, CJK" in line
+    assert snapshot(tmp_path) == before and not Path("/tmp/cogov-absolute").exists()
+
+
+def test_a_nul_byte_in_the_name_is_refused_before_the_run(tmp_path, monkeypatch, capsys, no_run):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "s.toml", TINY + '[scenario]\nname = "a\\u0000b"\n')
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert "'a\\x00b'" in line and "key 'scenario.name'" in line
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/cogov-absolute", ""])
+def test_a_bad_name_from_set_is_refused(tmp_path, monkeypatch, capsys, no_run, name):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "s.toml", TINY)
+    line = refused(capsys, "run", str(path), "--set", f"scenario.name={name}", *QUICK)
+    assert line.startswith("error: --set: key 'scenario.name':")
+    assert list(tmp_path.iterdir()) == [path] and not Path("/tmp/cogov-absolute").exists()
+
+
+def test_a_file_name_that_cannot_be_the_scenario_name_asks_for_one(tmp_path, monkeypatch, capsys, no_run):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "my scenario.toml", TINY)
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert "set [scenario] name" in line and "key 'scenario.name'" in line
+
+
+def test_names_of_letters_digits_cjk_dash_and_underscore_are_results_folders(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("基层治理_2024-v2", "x" * NAME_MAX, "ａｂ", "한국어", "かな"):
+        check_name(name, source=None)
+    path = write(tmp_path, "s.toml", TINY + '[scenario]\nname = "基层治理_2024-v2"\n')
+    assert main(["run", str(path), *QUICK]) == 0
+    runs = list((tmp_path / "results" / "基层治理_2024-v2").iterdir())
+    assert len(runs) == 1 and (runs[0] / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_shipped_scenario_name_is_a_safe_folder_name(path):
+    check_name(load_scenario(path).name, source=str(path))
+
+
+# ------------------------------------------------------------------------ 3. deep nesting, base chains
+@pytest.mark.parametrize("text", [
+    "[levers]\ntransparency = " + "[" * 3000 + "]" * 3000 + "\n",
+    "[levers]\ntransparency = " + "{ a = " * 3000 + "1" + " }" * 3000 + "\n",
+], ids=["arrays", "inline tables"])
+def test_toml_nested_thousands_of_levels_is_one_line(tmp_path, capsys, no_run, text):
+    path = write(tmp_path, "deep.toml", text)
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert line.startswith(f"error: {path}: ") and "nested too deeply" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_set_value_nested_thousands_of_levels_is_one_line(tmp_path, capsys, no_run):
+    path = write(tmp_path, "s.toml", TINY)
+    line = refused(capsys, "run", str(path), "--set", "levers.transparency=" + "[" * 3000 + "]" * 3000, *QUICK)
+    assert "key 'levers.transparency'" in line and "nested too deeply" in line
+
+
+def test_a_long_nested_value_is_shown_short(tmp_path, capsys, no_run):
+    path = write(tmp_path, "s.toml", "[levers]\ntransparency = " + "[" * 200 + "]" * 200 + "\n")
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert "is not a number" in line and len(line) < 400
+
+
+def test_base_files_in_a_loop_are_refused(tmp_path, capsys, no_run):
+    write(tmp_path, "a.toml", 'base = "b.toml"\n')
+    write(tmp_path, "b.toml", 'base = "a.toml"\n')
+    write(tmp_path, "self.toml", 'base = "self.toml"\n')
+    for name in ("a.toml", "self.toml"):
+        line = refused(capsys, "run", str(tmp_path / name), *QUICK)
+        assert "key 'base'" in line and "loop" in line
+
+
+def test_a_base_chain_is_limited_in_length(tmp_path, capsys, no_run):
+    from cogov_sim.model.scenario import MAX_BASE_DEPTH
+
+    write(tmp_path, "f0.toml", TINY)
+    for i in range(1, MAX_BASE_DEPTH + 5):
+        write(tmp_path, f"f{i}.toml", f'base = "f{i - 1}.toml"\n')
+    assert load_scenario(tmp_path / f"f{MAX_BASE_DEPTH - 1}.toml").population.residents == 300  # 16 files: fine
+    line = refused(capsys, "run", str(tmp_path / f"f{MAX_BASE_DEPTH + 4}.toml"), *QUICK)
+    assert "key 'base'" in line and f"more than {MAX_BASE_DEPTH} files" in line
+
+
+def test_a_chain_of_thousands_of_base_files_is_refused_without_recursion(tmp_path, capsys, no_run):
+    write(tmp_path, "f0.toml", TINY)
+    for i in range(1, 3000):
+        write(tmp_path, f"f{i}.toml", f'base = "f{i - 1}.toml"\n')
+    assert "more than" in refused(capsys, "run", str(tmp_path / "f2999.toml"), *QUICK)
+
+
+def test_the_installed_entry_point_prints_no_traceback(tmp_path):
+    """The same checks through a real `cogov` process."""
+    path = write(tmp_path, "s.toml", TINY + '[scenario]\nname = "../../escaped"\n')
+    line = one_error_line(cogov("run", str(path), "--quiet", cwd=tmp_path))
+    assert "key 'scenario.name'" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
