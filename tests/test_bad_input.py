@@ -20,9 +20,10 @@ import networkx as nx
 import pytest
 
 from cogov_sim.cli import main
+from cogov_sim.errors import CoGovInputError
 from cogov_sim.model.scenario import NAME_MAX, check_name, load_scenario
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 TINY = "[population]\nresidents = 300\n[space]\ncommunities = 3\n[run]\nsteps = 3\nburn_in = 1\n"
 QUICK = ["--quiet"]
@@ -207,9 +208,71 @@ def test_a_chain_of_thousands_of_base_files_is_refused_without_recursion(tmp_pat
     assert "more than" in refused(capsys, "run", str(tmp_path / "f2999.toml"), *QUICK)
 
 
+# ------------------------------------------------------- 4. communities beyond a file network's count
+@pytest.mark.parametrize("table,key", [
+    ("[[interventions]]\nstep = 2\ncommunities = [0, 5]\nset = { grid_workers = 2.0 }\n", "interventions.communities"),
+    ("[[shocks]]\nkind = 'issue_surge'\nstep = 2\ncommunities = [2]\n", "shocks.communities"),
+    ("[[pilots]]\nset = { online_platform = true }\ncommunities = [3]\nstart = 2\nduration = 3\nwindow = 1\n",
+     "pilots.communities"),
+])
+def test_communities_beyond_a_file_networks_are_refused_when_the_model_is_built(tmp_path, capsys, table, key):
+    karate(tmp_path)
+    path = write(tmp_path, "s.toml", FILE_NET + table)
+    before = snapshot(tmp_path)
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert line.startswith(f"error: {path}: key '{key}': community ") and "allowed: 0 to 1" in line
+    assert "karate.graphml (2 communities)" in line
+    assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------- 6. silent acceptance
+def test_more_pilot_sites_than_a_file_network_has_communities_is_refused(tmp_path, capsys):
+    karate(tmp_path)
+    path = write(tmp_path, "s.toml", FILE_NET.replace("steps = 6", "steps = 12") +
+                 "[[pilots]]\nset = { online_platform = true }\nselect = 'random'\ncount = 2\nstart = 3\n"
+                 "duration = 4\nwindow = 2\n")
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert "key 'pilots.count'" in line and "2 pilot sites leave no comparison community" in line
+    assert "allowed: fewer than 2" in line and not (tmp_path / "out").exists()
+
+
+def test_a_shock_after_the_horizon_is_refused(tmp_path, capsys, no_run):
+    path = write(tmp_path, "s.toml", TINY + "[[shocks]]\nkind = 'budget_cut'\nstep = 4\nmagnitude = 0.5\n")
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert line.startswith(f"error: {path}: key 'shocks.step':") and "allowed: 1 to 3" in line
+    # and when --steps shortens the run past a shock of the file
+    line = refused(capsys, "run", str(ROOT / "scenarios" / "data_breach.toml"), "--steps", "20", *QUICK)
+    assert "key 'shocks.step'" in line and "step 60 is after the last step 20" in line
+
+
+def test_an_intervention_after_the_horizon_is_refused(tmp_path, capsys, no_run):
+    path = write(tmp_path, "s.toml", TINY + "[[interventions]]\nstep = 9\nset = { grid_workers = 2.0 }\n")
+    line = refused(capsys, "run", str(path), *QUICK)
+    assert "key 'interventions.step'" in line and "allowed: 0 to 3" in line
+
+
+def test_a_tiny_file_network_is_refused_not_recorded_as_ten_residents(tmp_path, capsys):
+    g = nx.path_graph(3)
+    nx.set_node_attributes(g, {v: v % 2 for v in g}, "community")
+    nx.write_graphml(g, tmp_path / "karate.graphml")
+    path = write(tmp_path, "s.toml", FILE_NET)
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert "has 3 nodes" in line and "allowed: a network of 10 to" in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_installed_entry_point_prints_no_traceback(tmp_path):
     """The same checks through a real `cogov` process."""
     path = write(tmp_path, "s.toml", TINY + '[scenario]\nname = "../../escaped"\n')
     line = one_error_line(cogov("run", str(path), "--quiet", cwd=tmp_path))
     assert "key 'scenario.name'" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_errors_are_input_errors_in_python_too(tmp_path):
+    karate(tmp_path)
+    path = write(tmp_path, "s.toml", FILE_NET + "[[shocks]]\nkind = 'data_breach'\nstep = 2\ncommunities = [7]\n")
+    from cogov_sim.model.model import CoGovModel
+
+    with pytest.raises(CoGovInputError, match="community 7 does not exist"):
+        CoGovModel(load_scenario(path))

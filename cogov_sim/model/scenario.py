@@ -370,23 +370,57 @@ def _check_consistency(s: Scenario, source: str | None) -> None:
         raise CoGovInputError(f"{pop.residents} residents cannot fill {s.space.communities} communities; "
                               "allowed: at least one resident per community", source=source,
                               key="population.residents")
+    k = None if s.network.kind == "file" else s.space.communities  # a file network's count is known when built
     for i in s.interventions:
-        _check_communities(i.communities, s, source, "interventions")
+        _check_communities(i.communities, k, source, "interventions")
         if i.step > s.run.steps:
             raise CoGovInputError(f"step {i.step} is after the last step {s.run.steps}; allowed: 0 to {s.run.steps}",
                                   source=source, key="interventions.step")
     for sh in s.shocks:
-        _check_communities(sh.communities, s, source, "shocks")
-    _check_pilots(s, source)
+        _check_communities(sh.communities, k, source, "shocks")
+        if sh.step > s.run.steps:
+            raise CoGovInputError(f"{sh.kind} at step {sh.step} is after the last step {s.run.steps}, so it would "
+                                  f"never happen; allowed: 1 to {s.run.steps}", source=source, key="shocks.step")
+    _check_pilots(s, k, source)
 
 
-def _check_communities(comms: tuple[int, ...] | None, s: Scenario, source: str | None, where: str) -> None:
-    if comms is None or s.network.kind == "file":
+def _check_communities(comms: tuple[int, ...] | None, k: int | None, source: str | None, where: str,
+                       network: str = "") -> None:
+    """Every community in ``comms`` must be one of the ``k`` communities (``k`` None: not known yet)."""
+    if comms is None or k is None:
         return
     for c in comms:
-        if not 0 <= c < s.space.communities:
-            raise CoGovInputError(f"community {c} does not exist; allowed: 0 to {s.space.communities - 1}",
+        if not 0 <= c < k:
+            raise CoGovInputError(f"community {c} does not exist{network}; allowed: 0 to {k - 1}",
                                   source=source, key=f"{where}.communities")
+
+
+def fit_to_network(s: Scenario, n_residents: int, n_communities: int) -> Scenario:
+    """The scenario with the residents and communities of the network read from a file.
+
+    A scenario file cannot know how many communities its network file has, so the communities
+    its interventions, shocks and pilots name are checked here, when the model is built; each
+    fault is a :class:`CoGovInputError` naming the scenario file and the key. The recorded counts
+    are the network's own, so the summary, manifest and written scenario of a run are true."""
+    source = s.source or None
+    network_file = str(Path(s.base_dir or ".") / s.network.file)
+    low, high = PARAMETERS["population.residents"].low, PARAMETERS["population.residents"].high
+    if not low <= n_residents <= high:
+        raise CoGovInputError(f"has {n_residents:,} nodes; allowed: a network of {int(low):,} to {int(high):,} "
+                              "nodes (the range of population.residents)", source=network_file, key="network.file")
+    low, high = PARAMETERS["space.communities"].low, PARAMETERS["space.communities"].high
+    if not low <= n_communities <= high:
+        raise CoGovInputError(f"has {n_communities:,} communities; allowed: {int(low)} to {int(high):,} (the range "
+                              "of space.communities)", source=network_file, key="network.community_attribute")
+    where = f" in the network file {network_file} ({n_communities} communities)"
+    for i in s.interventions:
+        _check_communities(i.communities, n_communities, source, "interventions", where)
+    for sh in s.shocks:
+        _check_communities(sh.communities, n_communities, source, "shocks", where)
+    fitted = dataclasses.replace(s, population=dataclasses.replace(s.population, residents=n_residents),
+                                 space=dataclasses.replace(s.space, communities=n_communities))
+    _check_pilots(fitted, n_communities, source, where)
+    return fitted
 
 
 def _parse_communities(value: Any, source: str | None, where: str) -> tuple[int, ...] | None:
@@ -504,14 +538,16 @@ def _parse_pilot(raw: Any, source: str | None) -> Pilot:
         neighbourhood=choice("neighbourhood", ("network", "all"), "network"))
 
 
-def _check_pilots(s: Scenario, source: str | None) -> None:
+def _check_pilots(s: Scenario, known: int | None, source: str | None, network: str = "") -> None:
+    """Each pilot against the horizon and, when the number of communities is ``known``, against
+    it (sites that exist and leave a comparison community)."""
     k = s.space.communities
     for i, pl in enumerate(s.pilots):
         where = f"pilots[{i}] '{pl.label}'"
         if pl.start < 1 or pl.duration < 1:
             raise CoGovInputError(f"{where}: needs 'start' and 'duration' (integers from 1)", source=source,
                                   key="pilots.start")
-        _check_communities(pl.communities, s, source, "pilots")
+        _check_communities(pl.communities, known, source, "pilots", network)
         if pl.end > s.run.steps:
             raise CoGovInputError(f"{where} is longer than the run: it runs from week {pl.start} for {pl.duration} "
                                   f"weeks and is evaluated in week {pl.end}, after the last week {s.run.steps}; "
@@ -523,9 +559,9 @@ def _check_pilots(s: Scenario, source: str | None) -> None:
         if pl.window > pl.duration and pl.n_sites(k) > 0:
             raise CoGovInputError(f"{where}: window {pl.window} is longer than the pilot ({pl.duration} weeks)",
                                   source=source, key="pilots.window")
-        if s.network.kind != "file" and pl.n_sites(k) >= k:
-            raise CoGovInputError(f"{where}: {pl.n_sites(k)} pilot sites leave no comparison community; allowed: "
-                                  f"fewer than {k}", source=source, key="pilots.count")
+        if known is not None and pl.n_sites(k) >= k:
+            raise CoGovInputError(f"{where}: {pl.n_sites(k)} pilot sites leave no comparison community{network}; "
+                                  f"allowed: fewer than {k}", source=source, key="pilots.count")
     for i, a in enumerate(s.pilots):
         for b in s.pilots[i + 1:]:
             both = [n for n in a.levers if n in b.levers and a.levers[n] != b.levers[n]]
