@@ -251,6 +251,57 @@ def test_an_intervention_after_the_horizon_is_refused(tmp_path, capsys, no_run):
     assert "key 'interventions.step'" in line and "allowed: 0 to 3" in line
 
 
+EDGES = "a b\nb c\nc d\nd e\ne f\nf g\ng h\nh i\ni j\nj a\n"
+NODES = "node,community\n" + "".join(f"{n},{i % 2}\n" for i, n in enumerate("abcdefghij"))
+
+
+@pytest.mark.parametrize("nodes,line_no,fragment", [
+    (NODES.replace("c,0", "c,nan"), 4, "node 'c' has the value NaN"),
+    (NODES.replace("c,0", "c,NaN"), 4, "node 'c' has the value NaN"),
+    (NODES.replace("c,0", "c,"), 4, "node 'c' has a blank value"),
+    (NODES.replace("c,0", "c,  "), 4, "node 'c' has a blank value"),
+    (NODES.replace("c,0", "c"), 4, "node 'c' has no value"),
+    (NODES.replace("c,0", ",0"), 4, "a node without a name"),
+    (NODES + "c,1\n", 12, "node 'c' is listed again (first on line 4)"),
+    (NODES.replace("c,0", "c x,0"), 4, "node name 'c x' holds a space"),
+], ids=["nan", "NaN", "blank", "spaces", "missing", "no name", "duplicate", "space in name"])
+def test_bad_labels_in_a_node_file_are_refused_with_their_line(tmp_path, capsys, nodes, line_no, fragment):
+    write(tmp_path, "edges.txt", EDGES)
+    node_file = write(tmp_path, "nodes.csv", nodes)
+    path = write(tmp_path, "s.toml", "[network]\nkind = 'file'\nfile = 'edges.txt'\nnode_file = 'nodes.csv'\n"
+                 "[run]\nsteps = 3\nburn_in = 1\n")
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert line.startswith(f"error: {node_file}: key 'network.node_file': line {line_no}: ") and fragment in line
+    assert not (tmp_path / "out").exists()
+
+
+GRAPHML = """<?xml version='1.0' encoding='utf-8'?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="d0" for="node" attr.name="community" attr.type="{type}"/>
+  <graph edgedefault="undirected">
+{nodes}
+    <edge source="n0" target="n1"/>
+  </graph>
+</graphml>
+"""
+
+
+@pytest.mark.parametrize("kind,value,node_id,fragment", [
+    ("double", "NaN", "n3", "node 'n3' has the value NaN"),
+    ("string", "", "n3", "node 'n3' has a blank value"),
+    ("string", "x", "n0", "node 'n0' is declared again (first on line 5)"),
+    ("string", "x", "", "a node without an id"),
+], ids=["nan", "blank", "duplicate", "no id"])
+def test_bad_labels_in_a_graphml_file_are_refused_with_their_line(tmp_path, capsys, kind, value, node_id, fragment):
+    nodes = [f'    <node id="n{i}"><data key="d0">{i % 2}</data></node>' for i in range(12)]
+    nodes[3] = f'    <node id="{node_id}"><data key="d0">{value}</data></node>'  # line 8 of the file
+    graph = write(tmp_path, "g.graphml", GRAPHML.format(type=kind, nodes="\n".join(nodes)))
+    path = write(tmp_path, "s.toml", "[network]\nkind = 'file'\nfile = 'g.graphml'\n[run]\nsteps = 3\nburn_in = 1\n")
+    line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
+    assert line.startswith(f"error: {graph}: key 'network.") and "line 8: " in line and fragment in line
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_tiny_file_network_is_refused_not_recorded_as_ten_residents(tmp_path, capsys):
     g = nx.path_graph(3)
     nx.set_node_attributes(g, {v: v % 2 for v in g}, "community")
