@@ -332,6 +332,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
+    from cogov_sim.experiments.runner import check_new_file
     from cogov_sim.model.scenario import load_scenario
     from cogov_sim.present.animate import animate
 
@@ -340,9 +341,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise CoGovInputError(f"'{out.suffix}' is not an animation format; allowed: .gif or .mp4", source=str(out),
                               key="--out")
-    if out.exists():
-        raise CoGovInputError("file exists; allowed: a new file (results are never overwritten)", source=str(out),
-                              key="--out")
+    check_new_file(out)
     path = animate(scenario, out, lang=args.lang, every=args.every, colour_by=args.colour_by,
                    progress=not args.quiet)
     print(f"animation: {path}")

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -155,6 +156,111 @@ def test_names_of_letters_digits_cjk_dash_and_underscore_are_results_folders(tmp
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_every_shipped_scenario_name_is_a_safe_folder_name(path):
     check_name(load_scenario(path).name, source=str(path))
+
+
+# ------------------------------------------------------------------ 2. --out checked before the run
+def bad_outs(tmp_path: Path) -> dict[str, Path]:
+    afile = write(tmp_path, "afile.txt", "keep me")
+    return {"is a file": afile, "is under a file": afile / "sub" / "out",
+            "longer than the file system allows": tmp_path / ("n" * 300) / "out"}
+
+
+@pytest.mark.parametrize("case", ["is a file", "is under a file", "longer than the file system allows"])
+def test_run_out_that_cannot_be_a_results_folder_is_refused_before_the_run(tmp_path, capsys, no_run, case):
+    out = bad_outs(tmp_path)[case]
+    scenario = write(tmp_path, "s.toml", TINY)
+    before = snapshot(tmp_path)
+    line = refused(capsys, "run", str(scenario), "--out", str(out), *QUICK)
+    assert case in line and "key '--out'" in line and line.startswith(f"error: {out}:")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("case", ["is a file", "is under a file"])
+def test_compare_out_is_checked_before_the_runs(tmp_path, monkeypatch, capsys, no_run, case):
+    monkeypatch.chdir(tmp_path)
+    out = bad_outs(tmp_path)[case]
+    before = snapshot(tmp_path)
+    line = refused(capsys, "compare", str(ROOT / "scenarios" / "baseline.toml"), "--replications", "2", "--out",
+                   str(out), "--quiet")
+    assert case in line and "key '--out'" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_animate_out_is_checked_before_the_run(tmp_path, capsys, no_run):
+    afile = write(tmp_path, "afile.txt", "keep me")
+    before = snapshot(tmp_path)
+    line = refused(capsys, "animate", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(afile / "a.gif"),
+                   "--quiet")
+    assert "is under a file" in line and "key '--out'" in line
+    folder = tmp_path / "a.gif"
+    folder.mkdir()
+    line = refused(capsys, "animate", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(folder), "--quiet")
+    assert "is a folder" in line
+    assert snapshot(tmp_path) == {**before, "a.gif": "dir"}
+
+
+def test_default_results_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path, monkeypatch, capsys, no_run):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "results", "a file where the results folder would go")
+    scenario = write(tmp_path, "s.toml", TINY)
+    before = snapshot(tmp_path)
+    line = refused(capsys, "run", str(scenario), *QUICK)
+    assert "is under a file" in line and "key '--out'" in line
+    assert snapshot(tmp_path) == before
+
+
+def subject_to_permissions():
+    """A ``preexec_fn`` that makes a child process subject to folder permissions: none for an
+    ordinary user; for root (whom a folder's mode does not stop), CAP_DAC_OVERRIDE dropped from
+    the capability bounding set (Linux), so the child keeps root's uid but not that override."""
+    if os.geteuid() != 0:
+        return None
+
+    def drop() -> None:
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).prctl(24, 1, 0, 0, 0) != 0:  # PR_CAPBSET_DROP, CAP_DAC_OVERRIDE
+            os._exit(97)
+
+    return drop
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A folder this test's child processes cannot write in (and the preexec_fn that makes it so),
+    with a sweep's results folder inside it; skipped where that cannot be arranged."""
+    folder = tmp_path / "read_only"
+    sweep = folder / "sweep"
+    sweep.mkdir(parents=True)
+    (sweep / "manifest.json").write_text("{}")
+    for f in (sweep, folder):
+        f.chmod(0o555)
+    preexec = subject_to_permissions()
+    try:
+        probe = subprocess.run([sys.executable, "-c", f"import os; os.mkdir({str(folder / 'probe')!r})"],
+                               preexec_fn=preexec, capture_output=True)
+        if probe.returncode == 0:
+            pytest.skip("cannot make a folder read-only for a child process here")
+        yield folder, preexec
+    finally:
+        for f in (folder, sweep):
+            f.chmod(0o755)
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "animate"])
+def test_out_in_a_read_only_folder_is_refused_before_anything_runs(tmp_path, read_only, command):
+    ro, preexec = read_only
+    scenario = write(tmp_path, "s.toml", TINY)
+    args = {"run": ["run", str(scenario), "--out", str(ro / "out"), "--quiet"],
+            "compare": ["compare", str(scenario), "--replications", "2", "--out", str(ro / "out"), "--quiet"],
+            "animate": ["animate", str(scenario), "--out", str(ro / "a.gif"), "--quiet"],
+            "sensitivity": ["sensitivity", str(ro / "sweep")]}[command]
+    before = snapshot(tmp_path)
+    t0 = time.perf_counter()
+    line = one_error_line(cogov(*args, cwd=tmp_path, preexec_fn=preexec))
+    assert "cannot write in" in line and "key '--out'" in line, line
+    assert snapshot(tmp_path) == before
+    assert time.perf_counter() - t0 < 60  # refused at once, not after the run
 
 
 # ------------------------------------------------------------------------ 3. deep nesting, base chains

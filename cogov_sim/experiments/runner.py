@@ -10,12 +10,14 @@ overwrites an earlier one.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -135,11 +137,93 @@ def new_run_dir(root: Path, scenario: Scenario, started: _dt.datetime) -> Path:
     return out
 
 
-def check_new_folder(out_dir: Path) -> None:
-    """Refuse an output folder that exists and is not empty (results are never overwritten)."""
-    if out_dir.exists() and any(out_dir.iterdir()):
+def check_writable(path: Path, *, key: str = "--out", into: bool = False) -> None:
+    """Refuse, before a long run, an output path (a folder or a file) that could not be created.
+
+    The path must hold no NUL byte, every existing ancestor must be a folder, its new names must
+    fit the file system, and the folder it would be made in (with ``into``, the path itself when
+    it is an existing folder that files are written into) must let us create entries: that is
+    tried for real (an empty folder made and removed at once), which answers for read-only file
+    systems, permissions, ACLs and network file systems alike. Whether the path itself may
+    already exist is for the caller (:func:`check_new_folder`, :func:`check_new_file`,
+    :func:`check_output_dir`); a sweep's folder can be checked with this too."""
+    src = str(path)
+    if "\0" in src:
+        raise CoGovInputError("holds a NUL byte; allowed: a folder path", source=repr(src), key=key)
+    path = Path(os.path.abspath(path))
+    missing: list[str] = []
+    anchor = path  # the nearest part of the path that exists
+    while True:
+        try:
+            anchor.stat()
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # not there, or a file above it: found where the walk reaches it
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise CoGovInputError(f"cannot be created ({exc.strerror}: {anchor}); allowed: a folder you can "
+                                      "write to", source=src, key=key) from None
+        missing.append(anchor.name)
+        anchor = anchor.parent
+    where = anchor if anchor != path else path if into and path.is_dir() else path.parent
+    if not where.is_dir():
+        raise CoGovInputError(f"is under a file ({where}); allowed: a path whose every parent is a folder",
+                              source=src, key=key)
+    try:
+        name_max = os.pathconf(where, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max = 255
+    for name in missing:
+        if len(os.fsencode(name)) > name_max:
+            raise CoGovInputError(f"the name '{name[:24]}...' is longer than the file system allows ({name_max} "
+                                  "bytes); allowed: shorter names", source=src, key=key)
+    try:
+        probe = tempfile.mkdtemp(prefix=".cogov-write-check-", dir=where)
+    except OSError as exc:
+        raise CoGovInputError(f"cannot be created: cannot write in {where} ({exc.strerror}); allowed: a folder you "
+                              "can write to", source=src, key=key) from None
+    os.rmdir(probe)
+
+
+def check_new_folder(out_dir: Path, *, key: str = "--out") -> None:
+    """Refuse an output folder that is a file, exists and is not empty (results are never
+    overwritten), or could not be created (:func:`check_writable`)."""
+    try:
+        is_file = out_dir.exists() and not out_dir.is_dir()
+    except (ValueError, OSError):
+        is_file = False  # an unusable path: check_writable says why
+    if is_file:
+        raise CoGovInputError("is a file; allowed: a new or empty folder", source=str(out_dir), key=key)
+    check_writable(out_dir, key=key)
+    if out_dir.is_dir() and any(out_dir.iterdir()):
         raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
-                              "overwritten)", source=str(out_dir), key="--out")
+                              "overwritten)", source=str(out_dir), key=key)
+
+
+def check_output_dir(out_dir: Path, *, key: str = "--out") -> None:
+    """Refuse an output folder that is a file, or that could not be created or written into; it
+    may already hold files (whoever writes there must then not overwrite them unasked)."""
+    try:
+        is_file = out_dir.exists() and not out_dir.is_dir()
+    except (ValueError, OSError):
+        is_file = False  # an unusable path: check_writable says why
+    if is_file:
+        raise CoGovInputError("is a file; allowed: a folder", source=str(out_dir), key=key)
+    check_writable(out_dir, key=key, into=True)
+
+
+def check_new_file(out: Path, *, key: str = "--out") -> None:
+    """Refuse an output file that exists (or is a folder), or could not be created."""
+    try:
+        exists, is_dir = out.exists(), out.is_dir()
+    except (ValueError, OSError):
+        exists = is_dir = False  # an unusable path: check_writable says why
+    if is_dir:
+        raise CoGovInputError("is a folder; allowed: a new file", source=str(out), key=key)
+    if exists:
+        raise CoGovInputError("file exists; allowed: a new file (results are never overwritten)", source=str(out),
+                              key=key)
+    check_writable(out, key=key)
 
 
 @contextmanager
@@ -191,6 +275,8 @@ def run_scenario(scenario: Scenario, *, out_dir: Path | None = None, results_roo
     t0 = time.perf_counter()
     if out_dir is not None:
         check_new_folder(out_dir)
+    else:  # the folder's name is fixed after the run (unique then); that it can be made is checked now
+        check_writable(new_run_dir(results_root, scenario, started))
     model, model_time = simulate(scenario, progress=progress)
     manifest = build_manifest(model, started=started, wall=time.perf_counter() - t0, model_time=model_time,
                               argv=argv)
