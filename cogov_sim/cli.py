@@ -55,7 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     ts = result.timeseries
     first = ts.head(13)
     last = ts.tail(13)
-    print(f"{scenario.name}: {scenario.population.residents:,} residents, {scenario.space.communities} communities, "
+    net = result.manifest["network"]  # what the model built (a file network decides its own size)
+    print(f"{scenario.name}: {net['residents']:,} residents, {net['communities']} communities, "
           f"{len(ts)} weeks, seed {scenario.run.seed}, model time {result.manifest['model_time_s']:.2f} s")
     print(f"{'outcome':28s} {'first 13 weeks':>15s} {'last 13 weeks':>15s}")
     for name, fmt in SUMMARY:

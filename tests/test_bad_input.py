@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import networkx as nx
+import pandas as pd
 import pytest
 
 from cogov_sim.cli import main
@@ -416,6 +418,48 @@ def test_a_tiny_file_network_is_refused_not_recorded_as_ten_residents(tmp_path, 
     line = refused(capsys, "run", str(path), "--out", str(tmp_path / "out"), *QUICK)
     assert "has 3 nodes" in line and "allowed: a network of 10 to" in line
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------- 7. a file network's run is reported truly
+@pytest.mark.parametrize("form", ["graphml", "edge list"])
+def test_a_file_network_run_reports_its_own_size_and_rebuilds_from_anywhere(tmp_path, monkeypatch, capsys, form):
+    src = tmp_path / "data"
+    src.mkdir()
+    if form == "graphml":
+        karate(src)
+        network = "[network]\nkind = 'file'\nfile = 'data/karate.graphml'\n"
+    else:
+        g = nx.karate_club_graph()
+        write(src, "edges.txt", "".join(f"v{a} v{b}\n" for a, b in g.edges))
+        write(src, "nodes.csv", "node,faction\n" + "".join(f"v{v},{g.nodes[v]['club']}\n" for v in g.nodes))
+        network = ("[network]\nkind = 'file'\nfile = 'data/edges.txt'\nnode_file = 'data/nodes.csv'\n"
+                   "community_attribute = 'faction'\n")
+    path = write(tmp_path, "s.toml", network + "[run]\nsteps = 8\nburn_in = 2\n"
+                 "[[interventions]]\nstep = 3\ncommunities = [1]\nset = { online_platform = true }\n")
+    first = tmp_path / "first"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(path), "--out", str(first), *QUICK]) == 0
+    out = capsys.readouterr().out
+    assert "s: 34 residents, 2 communities, 8 weeks" in out
+    m = json.loads((first / "manifest.json").read_text())
+    assert m["network"]["residents"] == 34 and m["network"]["communities"] == 2
+    assert m["scenario"]["population"]["residents"] == 34 and m["scenario"]["space"]["communities"] == 2
+    rebuilt = load_scenario(first / "scenario.toml")
+    assert rebuilt.population.residents == 34 and rebuilt.space.communities == 2
+    for info in m["network"]["files"].values():
+        assert (first / info["copy"]).read_bytes() == Path(info["original"]).read_bytes()
+        assert info["sha256"] == hashlib.sha256((first / info["copy"]).read_bytes()).hexdigest()
+    # the original network files go away, the results move: the folder still rebuilds the run
+    shutil.rmtree(src)
+    moved = tmp_path / "elsewhere" / "moved"
+    moved.parent.mkdir()
+    first.rename(moved)
+    other = tmp_path / "another_cwd"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    assert main(["run", str(moved / "scenario.toml"), "--out", str(tmp_path / "again"), *QUICK]) == 0
+    for table in ("timeseries.parquet", "communities.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(moved / table), pd.read_parquet(tmp_path / "again" / table))
 
 
 def test_the_installed_entry_point_prints_no_traceback(tmp_path):

@@ -2,15 +2,18 @@
 
 A run writes into a fresh folder: ``manifest.json`` (everything needed to rebuild the run),
 ``timeseries.parquet`` (one row per step), ``communities.parquet`` (one row per community per
-step), ``scenario.toml`` and, when a figure writer is given, ``figures/``. Files are first written to a temporary sibling folder
+step), ``scenario.toml``, for a network read from a file a copy of the file(s) it names, and,
+when a figure writer is given, ``figures/``. Files are first written to a temporary sibling folder
 that is renamed into place at the end, so a failed run leaves nothing behind and never
 overwrites an earlier one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import errno
+import hashlib
 import json
 import os
 import platform
@@ -100,21 +103,64 @@ def tables(model: CoGovModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ts, cs
 
 
+def network_copies(s: Scenario) -> dict[str, tuple[Path, str]]:
+    """For a network read from a file: each file the run copies into its results folder, by the
+    key that names it (``network.file``, ``network.node_file``), as (the original, the copy's name).
+
+    A run keeps copies so that its folder is whole: its ``scenario.toml`` names the copies
+    relative to itself, so ``cogov run <folder>/scenario.toml`` rebuilds the run from any working
+    folder, on any machine, even after the original file has moved or changed."""
+    if s.network.kind != "file":
+        return {}
+    base = Path(s.base_dir or ".")
+    out = {"network.file": (base / s.network.file, "network" + Path(s.network.file).suffix)}
+    if s.network.node_file:
+        out["network.node_file"] = (base / s.network.node_file, "nodes" + Path(s.network.node_file).suffix)
+    return out
+
+
+def recorded_scenario(s: Scenario) -> Scenario:
+    """The scenario as a run's results record it: a file network names the copies in the results
+    folder (:func:`network_copies`), relative to it."""
+    copies = network_copies(s)
+    if not copies:
+        return s
+    names = {key.split(".", 1)[1]: copy for key, (_, copy) in copies.items()}
+    return dataclasses.replace(s, network=dataclasses.replace(s.network, **names))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, model_time: float,
                    argv: list[str] | None = None) -> dict[str, Any]:
-    """Everything needed to rebuild the run: resolved scenario, seeds, versions, commit, timing."""
+    """Everything needed to rebuild the run: resolved scenario, seeds, versions, commit, timing.
+
+    The scenario is the one the model ran (for a file network: its true residents and
+    communities) as :func:`recorded_scenario` writes it; a file network's entry also says which
+    original each copied file came from, with its SHA-256."""
     s = model.settings
     streams = model.streams.describe()
     streams["stream_states"] = {name: seeds for name, seeds in sorted(model.streams.seeds.items())}
     net = model.network
+    network: dict[str, Any] = {"kind": s.network.kind, "residents": net.n, "ties": int(net.edges.shape[0]),
+                               "mean_degree": float(net.degree.mean()), "communities": net.n_communities,
+                               "community_sizes": net.community_sizes.tolist()}
+    copies = network_copies(s)
+    if copies:
+        network["files"] = {key: {"copy": copy, "original": str(original.resolve()), "sha256": _sha256(original)}
+                            for key, (original, copy) in copies.items()}
     return {
         "scenario_name": s.name,
-        "scenario": s.to_dict(),
+        "scenario": recorded_scenario(s).to_dict(),
         "root_seed": s.run.seed,
         "seeds": streams,
-        "network": {"kind": s.network.kind, "residents": net.n, "ties": int(net.edges.shape[0]),
-                    "mean_degree": float(net.degree.mean()), "communities": net.n_communities,
-                    "community_sizes": net.community_sizes.tolist()},
+        "network": network,
         "versions": versions(),
         "git_commit": git_commit(),
         "started": started.isoformat(timespec="seconds"),
@@ -258,7 +304,9 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *,
     with atomic_folder(out_dir) as tmp:
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         cs.to_parquet(tmp / "communities.parquet", index=False)
-        (tmp / "scenario.toml").write_text(scenario_toml(model.settings), encoding="utf-8")
+        for original, copy in network_copies(model.settings).values():
+            shutil.copyfile(original, tmp / copy)
+        (tmp / "scenario.toml").write_text(scenario_toml(recorded_scenario(model.settings)), encoding="utf-8")
         if figures is not None:
             (tmp / "figures").mkdir()
             figures(ts, model.settings, tmp / "figures")
