@@ -107,11 +107,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from cogov_sim.analysis.sensitivity import analyse, write
     from cogov_sim.analysis.textable import plain
+    from cogov_sim.experiments.runner import check_output_dir
     from cogov_sim.present.plots import write_sensitivity_chart
 
+    if args.rows < 1:
+        raise CoGovInputError(f"{args.rows}; allowed: an integer from 1", key="--rows")
     folder = Path(args.results)
+    out = Path(args.out) if args.out else folder / "sensitivity"
+    if folder.is_dir():  # else the analysis says that it is not a sweep's folder
+        check_output_dir(out)
     result = analyse(folder, args.outcome)
-    paths = write(result, folder / "sensitivity", chart=write_sensitivity_chart)
+    paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
     print(result.note)
     print(plain(result.table))
     if result.second_order is not None and result.method == "summary":
@@ -429,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", help="a sweep's results folder")
     p.add_argument("--outcome", help="outcome column to analyse (default: the first kept outcome)")
     p.add_argument("--rows", type=int, default=20, help="design points to print for a summary (default 20)")
+    p.add_argument("--out", help="folder for the tables and chart (default RESULTS/sensitivity/)")
+    p.add_argument("--replace", action="store_true", help="replace an earlier analysis of the same outcome there "
+                   "(without it, existing tables are never overwritten)")
     p.set_defaults(func=cmd_sensitivity)
     return parser
 

@@ -249,7 +249,7 @@ def read_only(tmp_path):
             f.chmod(0o755)
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "animate"])
+@pytest.mark.parametrize("command", ["run", "compare", "animate", "sensitivity"])
 def test_out_in_a_read_only_folder_is_refused_before_anything_runs(tmp_path, read_only, command):
     ro, preexec = read_only
     scenario = write(tmp_path, "s.toml", TINY)
@@ -460,6 +460,69 @@ def test_a_file_network_run_reports_its_own_size_and_rebuilds_from_anywhere(tmp_
     assert main(["run", str(moved / "scenario.toml"), "--out", str(tmp_path / "again"), *QUICK]) == 0
     for table in ("timeseries.parquet", "communities.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(moved / table), pd.read_parquet(tmp_path / "again" / table))
+
+
+# --------------------------------------------------------------- 8. sensitivity never overwrites unasked
+SWEEP = """
+name = "bad_input_sweep"
+scenario = "{scenario}"
+replications = 2
+seed = 3
+[set]
+"population.residents" = 300
+"space.communities" = 3
+"run.steps" = 4
+"run.burn_in" = 1
+[design]
+kind = "full_factorial"
+[[factors]]
+key = "levers.online_platform"
+values = [false, true]
+[outcomes]
+names = ["participation_rate", "mean_trust"]
+keep = ["final"]
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    exp = write(folder, "exp.toml", SWEEP.format(scenario=ROOT / "scenarios" / "baseline.toml"))
+    res = cogov("sweep", str(exp), "--out", str(folder / "results"), "--workers", "1", "--quiet", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    return folder / "results"
+
+
+def test_sensitivity_never_overwrites_an_earlier_analysis_unless_asked(sweep_folder, tmp_path, capsys):
+    results = tmp_path / "results"
+    shutil.copytree(sweep_folder, results)
+    assert main(["sensitivity", str(results), "--outcome", "participation_rate"]) == 0
+    capsys.readouterr()
+    written = results / "sensitivity"
+    stamp = write(written, "summary_participation_rate.md", "an earlier analysis the user edited")
+    before = snapshot(results)
+    line = refused(capsys, "sensitivity", str(results), "--outcome", "participation_rate")
+    assert "key '--out'" in line and "--replace" in line and "summary_participation_rate" in line
+    assert snapshot(results) == before
+    # another outcome goes beside it; --replace replaces this one
+    assert main(["sensitivity", str(results), "--outcome", "mean_trust"]) == 0
+    assert (written / "summary_mean_trust.csv").is_file() and stamp.read_text() == "an earlier analysis the user edited"
+    assert main(["sensitivity", str(results), "--outcome", "participation_rate", "--replace"]) == 0
+    assert stamp.read_text().startswith("# summary: participation_rate")
+    assert not [p for p in written.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_sensitivity_out_that_cannot_be_written_is_refused_before_the_analysis(sweep_folder, tmp_path, capsys,
+                                                                              monkeypatch):
+    import cogov_sim.analysis.sensitivity as sensitivity
+
+    monkeypatch.setattr(sensitivity, "analyse", lambda *a, **k: pytest.fail("analysed before checking --out"))
+    afile = write(tmp_path, "afile.txt", "keep me")
+    for out, fragment in ((afile, "is a file"), (afile / "x", "is under a file")):
+        line = refused(capsys, "sensitivity", str(sweep_folder), "--out", str(out))
+        assert fragment in line and "key '--out'" in line
+    assert afile.read_text() == "keep me"
+    assert "--rows" in refused(capsys, "sensitivity", str(sweep_folder), "--rows", "0")
 
 
 def test_the_installed_entry_point_prints_no_traceback(tmp_path):
