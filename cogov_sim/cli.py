@@ -321,6 +321,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except ValueError:
         raise CoGovInputError("the workshop app offers the scenarios in ./scenarios/; allowed: a file there, run "
                               "from the project folder", source=str(path), key="--scenario") from None
+    sock = listen(args.host, args.port)  # a busy port is a one-line error before the server starts
     os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
     os.environ["COGOV_DEMO_LANG"] = args.lang
     os.environ["SOLARA_APP"] = "cogov_sim.present.app"
@@ -331,11 +332,48 @@ def cmd_demo(args: argparse.Namespace) -> int:
           flush=True)
     if args.host not in ("127.0.0.1", "localhost"):
         print(f"note: listening on {args.host}: other machines on the network can open the app.", file=sys.stderr)
-    try:
-        uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
-    except OSError as exc:
-        raise CoGovInputError(f"cannot listen: {exc}; allowed: a free port", key="--port") from None
+    config = uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def port_number(text: str) -> int:
+    """A TCP port from the command line: an integer from 1 to 65535 (0 would pick a port the
+    printed address does not name)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number; allowed: an integer from 1 to 65535"
+                                         ) from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; allowed: an integer from 1 to 65535")
+    return port
+
+
+def listen(host: str, port: int):
+    """A socket bound to ``host:port`` for the server (as uvicorn binds it: IPv6 when the host
+    has a ':', address reuse on), or a one-line error naming the port or host that cannot be had."""
+    import errno
+    import socket
+
+    sock = socket.socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except (OSError, UnicodeError, OverflowError) as exc:
+        sock.close()
+        code = getattr(exc, "errno", None)
+        if code == errno.EADDRINUSE:
+            raise CoGovInputError(f"port {port} on {host} is in use (another program, or a demo already running); "
+                                  f"allowed: a free port, e.g. --port {port + 1 if port < 65535 else 8765}",
+                                  key="--port") from None
+        if code == errno.EACCES:
+            raise CoGovInputError(f"port {port} needs administrator rights; allowed: a port from 1024 to 65535",
+                                  key="--port") from None
+        raise CoGovInputError(f"cannot listen on {host}:{port} ({exc}); allowed: an address of this machine, e.g. "
+                              "127.0.0.1", key="--host") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def cmd_animate(args: argparse.Namespace) -> int:
@@ -415,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the workshop app in the browser (levers, live network and plots, zh/en)")
     p.add_argument("--scenario", default="baseline", help="scenario it opens with (default baseline)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=port_number, default=8765, help="port, 1 to 65535 (default 8765)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language it opens in (default zh)")
     p.set_defaults(func=cmd_demo)
 

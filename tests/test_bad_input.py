@@ -13,9 +13,11 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import networkx as nx
@@ -331,6 +333,47 @@ def test_communities_beyond_a_file_networks_are_refused_when_the_model_is_built(
     assert line.startswith(f"error: {path}: key '{key}': community ") and "allowed: 0 to 1" in line
     assert "karate.graphml (2 communities)" in line
     assert snapshot(tmp_path) == before
+
+
+# ---------------------------------------------------------------------------------------- 5. the demo
+@pytest.mark.parametrize("port", ["70000", "0", "http"])
+def test_demo_port_out_of_range_is_a_usage_error(tmp_path, port):
+    # a process with a time limit: were the port let through, a server would start (port 0: on any port)
+    line = one_error_line(cogov("demo", "--port", port, cwd=ROOT, timeout=60))
+    assert "argument --port" in line and "allowed: an integer from 1 to 65535" in line
+
+
+def test_demo_on_a_busy_port_is_one_line_naming_the_port(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = cogov("demo", "--port", str(port), "--host", "127.0.0.1", cwd=ROOT, timeout=60)
+    line = one_error_line(res)
+    assert f"port {port}" in line and "in use" in line and "key '--port'" in line
+    assert "cogov demo: open" not in res.stdout
+
+
+def test_demo_on_a_free_port_serves_the_app(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "cogov_sim.cli", "demo", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "cogov demo did not start"
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 # --------------------------------------------------------------------------- 6. silent acceptance
