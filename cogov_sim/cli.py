@@ -132,7 +132,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import datetime as _dt
 
-    from cogov_sim.analysis.compare import CompareRunError, run_comparison
+    from cogov_sim.analysis.compare import CompareRunError, plan, run_comparison
     from cogov_sim.experiments.executors import make_executor
     from cogov_sim.experiments.runner import check_new_folder
     from cogov_sim.model.scenario import load_scenario
@@ -146,6 +146,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / "compare" / stamp
     check_new_folder(out)
+    plan(scenarios)  # e.g. two scenarios of one name: an error before workers start
     executor = make_executor(args.workers, args.scheduler)
     bar = None
     if not args.quiet:
@@ -393,14 +394,37 @@ def cmd_animate(args: argparse.Namespace) -> int:
     return 0
 
 
+def param_int(key: str):
+    """An argument type: an integer in the allowed range of the parameter ``key`` (``--seed`` is
+    ``run.seed``, ``--steps`` is ``run.steps``), so a bad value is a one-line usage error
+    before anything runs, in every command that takes it."""
+
+    def parse(text: str) -> int:
+        from cogov_sim.model.parameters import PARAMETERS
+
+        spec = PARAMETERS[key]
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: {spec.describe_allowed()}"
+                                             ) from None
+        if not spec.low <= value <= spec.high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {spec.describe_allowed()} "
+                                             f"({key})")
+        return value
+
+    parse.__name__ = key  # argparse names the type in some messages
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cogov", description="Agent-based simulation of grassroots co-governance (Fang 2024).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("run", help="run one scenario and write its results")
     p.add_argument("scenario", help="scenario file, or a name in scenarios/ (e.g. baseline)")
     p.add_argument("--out", help="folder for the results (default results/<scenario>/<run id>/)")
-    p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
-    p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (overrides run.seed)")
+    p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter, e.g. "
                    "population.residents=50000 (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -426,7 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or names in scenarios/; the "
                    "first is the reference for differences")
     p.add_argument("--replications", type=int, default=20, help="replications per scenario, from 2 (default 20)")
-    p.add_argument("--seed", type=int, help="root seed of the replication seeds (default: the first scenario's)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed of the replication seeds (default: the "
+                   "first scenario's)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every scenario")
@@ -440,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="run the case at these parameters instead "
                    "of the published checks (repeatable), e.g. epsilon=0.15")
     p.add_argument("--replications", type=int, help="replications (default: each check's own; 1 with --param)")
-    p.add_argument("--seed", type=int, help="root seed (default 1978)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 1978)")
     p.add_argument("--reduced", action="store_true", help="the smaller sizes at which the published results still hold")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--json", action="store_true", help="one JSON object per check (or per case with --param)")
@@ -463,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--every", type=int, default=4, help="weeks between frames (default 4)")
     p.add_argument("--colour-by", choices=("trust", "participation"), default="trust", help="resident colour")
-    p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
-    p.add_argument("--seed", type=int, help="root seed")
+    p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_animate)

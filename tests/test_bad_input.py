@@ -568,6 +568,29 @@ def test_sensitivity_out_that_cannot_be_written_is_refused_before_the_analysis(s
     assert "--rows" in refused(capsys, "sensitivity", str(sweep_folder), "--rows", "0")
 
 
+# ----------------------------------------------------------------------- other arguments of the CLI
+@pytest.mark.parametrize("args,fragment", [
+    (["run", "baseline", "--steps", "0"], "argument --steps: 0 is out of range"),
+    (["run", "baseline", "--seed", "-1"], "argument --seed: -1 is out of range"),
+    (["compare", "baseline", "--seed", "-1"], "argument --seed: -1 is out of range"),
+    (["validate", "granovetter", "--seed", "-1"], "argument --seed: -1 is out of range"),
+    (["animate", "baseline", "--steps", "x"], "argument --steps: 'x' is not an integer"),
+    (["compare", "baseline", "--replications", "0"], "key '--replications'"),
+    (["compare", "baseline", "--lang", "xx"], "argument --lang: invalid choice"),
+])
+def test_bad_arguments_are_one_line(tmp_path, monkeypatch, capsys, no_run, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    assert fragment in refused(capsys, *args, allowed="choose from" if "--lang" in args else "allowed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_two_scenarios_of_one_name_are_refused_before_workers_start(tmp_path, monkeypatch, capsys, no_run):
+    monkeypatch.chdir(tmp_path)
+    baseline = str(ROOT / "scenarios" / "baseline.toml")
+    line = refused(capsys, "compare", baseline, baseline, "--replications", "2")
+    assert "appears more than once" in line
+
+
 def test_the_installed_entry_point_prints_no_traceback(tmp_path):
     """The same checks through a real `cogov` process."""
     path = write(tmp_path, "s.toml", TINY + '[scenario]\nname = "../../escaped"\n')
