@@ -56,7 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     ts = result.timeseries
     first = ts.head(13)
     last = ts.tail(13)
-    print(f"{scenario.name}: {scenario.population.residents:,} residents, {scenario.space.communities} communities, "
+    net = result.manifest["network"]  # what the model built (a file network decides its own size)
+    print(f"{scenario.name}: {net['residents']:,} residents, {net['communities']} communities, "
           f"{len(ts)} weeks, seed {scenario.run.seed}, model time {result.manifest['model_time_s']:.2f} s")
     print(f"{'outcome':28s} {'first 13 weeks':>15s} {'last 13 weeks':>15s}")
     for name, fmt in SUMMARY:
@@ -159,11 +160,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from cogov_sim.analysis.sensitivity import analyse, write
     from cogov_sim.analysis.textable import plain
+    from cogov_sim.experiments.runner import check_output_dir
     from cogov_sim.present.plots import write_sensitivity_chart
 
+    if args.rows < 1:
+        raise CoGovInputError(f"{args.rows}; allowed: an integer from 1", key="--rows")
     folder = Path(args.results)
+    out = Path(args.out) if args.out else folder / "sensitivity"
+    if folder.is_dir():  # else the analysis says that it is not a sweep's folder
+        check_output_dir(out)
     result = analyse(folder, args.outcome)
-    paths = write(result, folder / "sensitivity", chart=write_sensitivity_chart)
+    paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
     print(result.note)
     print(plain(result.table))
     if result.second_order is not None and result.method == "summary":
@@ -178,7 +185,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import datetime as _dt
 
-    from cogov_sim.analysis.compare import CompareRunError, run_comparison
+    from cogov_sim.analysis.compare import CompareRunError, plan, run_comparison
     from cogov_sim.experiments.executors import make_executor
     from cogov_sim.experiments.runner import check_new_folder
     from cogov_sim.model.scenario import load_scenario
@@ -192,6 +199,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / "compare" / stamp
     check_new_folder(out)
+    plan(scenarios)  # e.g. two scenarios of one name: an error before workers start
     executor = make_executor(args.workers, args.scheduler)
     bar = None
     if not args.quiet:
@@ -375,6 +383,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if rel is None:
         raise CoGovInputError("the workshop app offers scenarios by name; allowed: a file in ./scenarios/ or one of: "
                               f"{', '.join(names('scenarios'))}", source=str(path), key="--scenario")
+    sock = listen(args.host, args.port)  # a busy port is a one-line error before the server starts
     os.environ["COGOV_DEMO_SCENARIO"] = str(rel)
     os.environ["COGOV_DEMO_LANG"] = args.lang
     os.environ["SOLARA_APP"] = "cogov_sim.present.app"
@@ -385,14 +394,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
           flush=True)
     if args.host not in ("127.0.0.1", "localhost"):
         print(f"note: listening on {args.host}: other machines on the network can open the app.", file=sys.stderr)
-    try:
-        uvicorn.run("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
-    except OSError as exc:
-        raise CoGovInputError(f"cannot listen: {exc}; allowed: a free port", key="--port") from None
+    config = uvicorn.Config("solara.server.starlette:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
+def port_number(text: str) -> int:
+    """A TCP port from the command line: an integer from 1 to 65535 (0 would pick a port the
+    printed address does not name)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number; allowed: an integer from 1 to 65535"
+                                         ) from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range; allowed: an integer from 1 to 65535")
+    return port
+
+
+def listen(host: str, port: int):
+    """A socket bound to ``host:port`` for the server (as uvicorn binds it: IPv6 when the host
+    has a ':', address reuse on), or a one-line error naming the port or host that cannot be had."""
+    import errno
+    import socket
+
+    sock = socket.socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except (OSError, UnicodeError, OverflowError) as exc:
+        sock.close()
+        code = getattr(exc, "errno", None)
+        if code == errno.EADDRINUSE:
+            raise CoGovInputError(f"port {port} on {host} is in use (another program, or a demo already running); "
+                                  f"allowed: a free port, e.g. --port {port + 1 if port < 65535 else 8765}",
+                                  key="--port") from None
+        if code == errno.EACCES:
+            raise CoGovInputError(f"port {port} needs administrator rights; allowed: a port from 1024 to 65535",
+                                  key="--port") from None
+        raise CoGovInputError(f"cannot listen on {host}:{port} ({exc}); allowed: an address of this machine, e.g. "
+                              "127.0.0.1", key="--host") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def cmd_animate(args: argparse.Namespace) -> int:
+    from cogov_sim.experiments.runner import check_new_file
     from cogov_sim.model.scenario import load_scenario
     from cogov_sim.present.animate import animate
 
@@ -401,13 +448,34 @@ def cmd_animate(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise CoGovInputError(f"'{out.suffix}' is not an animation format; allowed: .gif or .mp4", source=str(out),
                               key="--out")
-    if out.exists():
-        raise CoGovInputError("file exists; allowed: a new file (results are never overwritten)", source=str(out),
-                              key="--out")
+    check_new_file(out)
     path = animate(scenario, out, lang=args.lang, every=args.every, colour_by=args.colour_by,
                    progress=not args.quiet)
     print(f"animation: {path}")
     return 0
+
+
+def param_int(key: str):
+    """An argument type: an integer in the allowed range of the parameter ``key`` (``--seed`` is
+    ``run.seed``, ``--steps`` is ``run.steps``), so a bad value is a one-line usage error
+    before anything runs, in every command that takes it."""
+
+    def parse(text: str) -> int:
+        from cogov_sim.model.parameters import PARAMETERS
+
+        spec = PARAMETERS[key]
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: {spec.describe_allowed()}"
+                                             ) from None
+        if not spec.low <= value <= spec.high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: {spec.describe_allowed()} "
+                                             f"({key})")
+        return value
+
+    parse.__name__ = key  # argparse names the type in some messages
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -416,8 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and write its results")
     p.add_argument("scenario", help="scenario file, or a name (e.g. baseline; cogov scenarios lists them)")
     p.add_argument("--out", help="folder for the results (default results/<scenario>/<run id>/)")
-    p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
-    p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (overrides run.seed)")
+    p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter, e.g. "
                    "population.residents=50000 (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -448,7 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or names in scenarios/; the "
                    "first is the reference for differences")
     p.add_argument("--replications", type=int, default=20, help="replications per scenario, from 2 (default 20)")
-    p.add_argument("--seed", type=int, help="root seed of the replication seeds (default: the first scenario's)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed of the replication seeds (default: the "
+                   "first scenario's)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every scenario")
@@ -462,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="run the case at these parameters instead "
                    "of the published checks (repeatable), e.g. epsilon=0.15")
     p.add_argument("--replications", type=int, help="replications (default: each check's own; 1 with --param)")
-    p.add_argument("--seed", type=int, help="root seed (default 1978)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 1978)")
     p.add_argument("--reduced", action="store_true", help="the smaller sizes at which the published results still hold")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--json", action="store_true", help="one JSON object per check (or per case with --param)")
@@ -475,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the workshop app in the browser (levers, live network and plots, zh/en)")
     p.add_argument("--scenario", default="baseline", help="scenario it opens with (default baseline)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=port_number, default=8765, help="port, 1 to 65535 (default 8765)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language it opens in (default zh)")
     p.set_defaults(func=cmd_demo)
 
@@ -485,8 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--every", type=int, default=4, help="weeks between frames (default 4)")
     p.add_argument("--colour-by", choices=("trust", "participation"), default="trust", help="resident colour")
-    p.add_argument("--steps", type=int, help="weeks to run (overrides run.steps)")
-    p.add_argument("--seed", type=int, help="root seed")
+    p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_animate)
@@ -495,6 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", help="a sweep's results folder")
     p.add_argument("--outcome", help="outcome column to analyse (default: the first kept outcome)")
     p.add_argument("--rows", type=int, default=20, help="design points to print for a summary (default 20)")
+    p.add_argument("--out", help="folder for the tables and chart (default RESULTS/sensitivity/)")
+    p.add_argument("--replace", action="store_true", help="replace an earlier analysis of the same outcome there "
+                   "(without it, existing tables are never overwritten)")
     p.set_defaults(func=cmd_sensitivity)
     return parser
 

@@ -190,8 +190,9 @@ def test_model_is_freed_after_use():
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_every_scenario_runs(path):
-    full = load_scenario(path)  # pilots and interventions must fall within the run
-    steps = max([8] + [pl.end for pl in full.pilots] + [iv.step for iv in full.interventions])
+    full = load_scenario(path)  # pilots, interventions and shocks must fall within the run
+    steps = max([8] + [pl.end for pl in full.pilots] + [iv.step for iv in full.interventions]
+                + [sh.step for sh in full.shocks])
     s = load_scenario(path, {"population.residents": 1500, "run.steps": steps, "run.burn_in": 4})
     m = run(s)
     assert len(m.timeseries()["step"]) == steps

@@ -14,6 +14,7 @@ The outcome at a design point is its mean over successful replications.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,19 +176,34 @@ def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
 ChartWriter = Callable[[Sensitivity, Path], None]
 
 
-def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None) -> list[Path]:
-    """Write the table (CSV and Markdown), and the chart when ``chart`` is given, into ``folder``;
-    return the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None, replace: bool = False) -> list[Path]:
+    """Write the table (CSV and Markdown), and the chart when ``chart`` is given, into ``folder``
+    as ``<method>_<outcome>.*``; return the paths.
+
+    An earlier analysis of the same outcome there is never overwritten unless ``replace`` says
+    so (analyses of other outcomes stay beside it either way). Each file is written under a
+    temporary name and renamed into place, so an interrupted write leaves the earlier files."""
     stem = f"{result.method}_{result.outcome}"
-    paths = [folder / f"{stem}.csv", folder / f"{stem}.md"]
-    result.table.to_csv(paths[0], index=False)
-    text = f"# {result.method}: {result.outcome}\n\n{result.note}\n\n{markdown(result.table)}\n"
-    if result.second_order is not None:
-        extra = "second-order indices" if result.method == "sobol" else "design points (mean and 95% interval)"
-        text += f"\n## {extra}\n\n{markdown(result.second_order)}\n"
-    paths[1].write_text(text, encoding="utf-8")
-    if chart is not None:
-        paths.append(folder / f"{stem}.png")
-        chart(result, paths[2])
+    paths = [folder / f"{stem}.csv", folder / f"{stem}.md"] + ([folder / f"{stem}.png"] if chart is not None else [])
+    if not replace:
+        for path in paths:
+            if path.exists():
+                raise CoGovInputError(f"exists, from an earlier analysis of {result.outcome}; allowed: --replace to "
+                                      "replace it, or another --out", source=str(path), key="--out")
+    folder.mkdir(parents=True, exist_ok=True)
+    temps = [path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}") for path in paths]
+    try:
+        result.table.to_csv(temps[0], index=False)
+        text = f"# {result.method}: {result.outcome}\n\n{result.note}\n\n{markdown(result.table)}\n"
+        if result.second_order is not None:
+            extra = "second-order indices" if result.method == "sobol" else "design points (mean and 95% interval)"
+            text += f"\n## {extra}\n\n{markdown(result.second_order)}\n"
+        temps[1].write_text(text, encoding="utf-8")
+        if chart is not None:
+            chart(result, temps[2])
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     return paths

@@ -31,7 +31,7 @@ from cogov_sim.model.pilots import PilotProgrammes
 from cogov_sim.model.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
 from cogov_sim.model.rng import Streams
 from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
-from cogov_sim.model.scenario import Scenario
+from cogov_sim.model.scenario import Scenario, fit_to_network
 
 N_CAT = len(CATEGORIES)
 #: Value each lever takes when its effect is switched off (``run.inert_levers``).
@@ -123,10 +123,8 @@ class CoGovModel(mesa.Model):
         self.streams = Streams(scenario.run.seed)
         super().__init__(rng=np.random.Generator(np.random.PCG64(self.streams.seed_sequence("agents"))))
         self.network = network if network is not None else build_network(scenario, self.streams["network"])
-        if scenario.network.kind == "file":
-            scenario = scenario.with_values({"population.residents": max(10, self.network.n),
-                                             "space.communities": self.network.n_communities},
-                                            source=scenario.network.file)
+        if scenario.network.kind == "file":  # the file decides how many residents and communities there are
+            scenario = fit_to_network(scenario, self.network.n, self.network.n_communities)
         self.settings = scenario
         self.n_communities = self.network.n_communities
         self.residents, self.rate_multiplier = draw_residents(

@@ -23,6 +23,8 @@ Generators (``network.kind``):
 from __future__ import annotations
 
 import csv
+import math
+import xml.parsers.expat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -266,6 +268,24 @@ def _by_community(codes: np.ndarray, u: np.ndarray, v: np.ndarray, k: int) -> Ne
     return from_edges(codes.size, new_id[u], new_id[v], codes[order], k)
 
 
+def _label_fault(value: object) -> str | None:
+    """Why ``value`` cannot be a community label (missing, blank, or NaN), else None.
+
+    Each NaN is unequal to every other, so NaN labels would each make a community of their own."""
+    if value is None:
+        return "no value"
+    if isinstance(value, str):
+        if not value.strip():
+            return "a blank value"
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, float) and math.isnan(value):
+        return "the value NaN"
+    return None
+
+
 def _community_codes(labels: list[object], source: str, attr: str) -> tuple[np.ndarray, int]:
     """Map community labels to 0..K-1, numerically when every label is a number."""
     try:
@@ -283,6 +303,84 @@ def _community_codes(labels: list[object], source: str, attr: str) -> tuple[np.n
     return codes, len(order)
 
 
+def _graphml_node_lines(path: Path) -> dict[str, int]:
+    """The line of each ``<node>`` of a GraphML file, by id, checking that ids are not blank and
+    not repeated (networkx merges repeated nodes without a word, and a blank id is a node no
+    edge can name clearly)."""
+    src = str(path)
+    lines: dict[str, int] = {}
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name.rsplit(" ", 1)[-1] != "node":
+            return
+        line = parser.CurrentLineNumber
+        nid = attrs.get("id", "")
+        if not nid.strip():
+            raise CoGovInputError(f"line {line}: a node without an id; allowed: a unique id on every node",
+                                  source=src, key="network.file")
+        if nid in lines:
+            raise CoGovInputError(f"line {line}: node {nid!r} is declared again (first on line {lines[nid]}); "
+                                  "allowed: each node once", source=src, key="network.file")
+        lines[nid] = line
+
+    parser.StartElementHandler = start
+    try:
+        with path.open("rb") as fh:
+            parser.ParseFile(fh)
+    except (OSError, xml.parsers.expat.ExpatError) as exc:
+        raise CoGovInputError(f"unreadable GraphML ({exc.__class__.__name__}: {exc})", source=src,
+                              key="network.file") from None
+    return lines
+
+
+def _read_node_file(node_file: Path, attr: str) -> tuple[list[str], list[str]]:
+    """Node names and community labels from a node file (CSV with a header), checking each row:
+    a node name that is blank, repeated (the first would stay behind as a resident no tie
+    reaches), or that an edge list cannot name (with a space, ``,`` or ``#``), and a community
+    that is missing, blank or NaN, are refused with their line."""
+    src = str(node_file)
+    names: list[str] = []
+    labels: list[str] = []
+    first_line: dict[str, int] = {}
+
+    def bad(line: int, what: str) -> CoGovInputError:
+        return CoGovInputError(f"line {line}: {what}", source=src, key="network.node_file")
+
+    try:
+        with node_file.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh, skipinitialspace=True)
+            if reader.fieldnames is None or "node" not in reader.fieldnames or attr not in reader.fieldnames:
+                raise CoGovInputError(f"needs columns 'node' and '{attr}'; allowed: a CSV with a header row",
+                                      source=src, key="network.community_attribute")
+            for row in reader:
+                line = reader.line_num
+                name = (row.get("node") or "").strip()
+                if not name:
+                    raise bad(line, "a node without a name; allowed: a name in the 'node' column of every row")
+                if any(ch.isspace() or ch in ",#" for ch in name):
+                    raise bad(line, f"node name {name!r} holds a space, ',' or '#', which an edge list cannot "
+                                    "name; allowed: names without them")
+                if name in first_line:
+                    raise bad(line, f"node {name!r} is listed again (first on line {first_line[name]}); allowed: "
+                                    "each node once")
+                label = row.get(attr)
+                fault = _label_fault(label)
+                if fault is not None:
+                    raise bad(line, f"node {name!r} has {fault} for '{attr}'; allowed: a community number or name "
+                                    "on every row (not blank, not NaN)")
+                first_line[name] = line
+                names.append(name)
+                labels.append(label.strip())
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CoGovInputError(f"unreadable node file ({exc.__class__.__name__})", source=src,
+                              key="network.node_file") from None
+    if not names:
+        raise CoGovInputError("has no nodes; allowed: a CSV with a header row and one row per node", source=src,
+                              key="network.node_file")
+    return names, labels
+
+
 def load_graph_file(path: Path, attr: str, node_file: Path | None) -> Network:
     """Read a GraphML file, or an edge list with a node file, into a :class:`Network`."""
     src = str(path)
@@ -296,11 +394,19 @@ def load_graph_file(path: Path, attr: str, node_file: Path | None) -> Network:
             raise CoGovInputError(f"unreadable GraphML ({exc.__class__.__name__}: {exc})", source=src,
                                   key="network.file") from None
         nodes = list(g.nodes)
+        lines = _graphml_node_lines(path)
         missing = [nd for nd in nodes if attr not in g.nodes[nd]]
         if missing or not nodes:
-            raise CoGovInputError(f"{len(missing)} of {len(nodes)} nodes lack the community attribute '{attr}'; "
-                                  f"allowed: every node with '{attr}' (set network.community_attribute)",
+            first = f" (the first on line {lines[str(missing[0])]})" if missing and str(missing[0]) in lines else ""
+            raise CoGovInputError(f"{len(missing)} of {len(nodes)} nodes lack the community attribute '{attr}'"
+                                  f"{first}; allowed: every node with '{attr}' (set network.community_attribute)",
                                   source=src, key="network.community_attribute")
+        for nd in nodes:
+            fault = _label_fault(g.nodes[nd][attr])
+            if fault is not None:
+                raise CoGovInputError(f"line {lines.get(str(nd), '?')}: node {str(nd)!r} has {fault} for '{attr}'; "
+                                      "allowed: a community number or name on every node (not blank, not NaN)",
+                                      source=src, key="network.community_attribute")
         pos = {nd: i for i, nd in enumerate(nodes)}
         codes, k = _community_codes([g.nodes[nd][attr] for nd in nodes], src, attr)
         ed = np.array([(pos[a], pos[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
@@ -311,18 +417,9 @@ def load_graph_file(path: Path, attr: str, node_file: Path | None) -> Network:
                               key="network.node_file")
     if not node_file.is_file():
         raise CoGovInputError("node file not found", source=str(node_file), key="network.node_file")
-    try:
-        with node_file.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CoGovInputError(f"unreadable node file ({exc.__class__.__name__})", source=str(node_file),
-                              key="network.node_file") from None
-    if not rows or "node" not in rows[0] or attr not in rows[0]:
-        raise CoGovInputError(f"needs columns 'node' and '{attr}'; allowed: a CSV with a header row",
-                              source=str(node_file), key="network.community_attribute")
-    names = [r["node"] for r in rows]
+    names, labels = _read_node_file(node_file, attr)
     pos = {nm: i for i, nm in enumerate(names)}
-    codes, k = _community_codes([r[attr] for r in rows], str(node_file), attr)
+    codes, k = _community_codes(labels, str(node_file), attr)
     us, vs = [], []
     try:
         with path.open(encoding="utf-8") as fh:

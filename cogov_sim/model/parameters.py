@@ -111,7 +111,8 @@ CALIB = "calibrated by hand to the baseline patterns of docs/odd.md, section 1"
 class ScenarioInfo:
     """What the scenario is and which part of the paper it stands for."""
 
-    name: str = p("scenario", "-", "Short name used in result paths and reports.", "user")
+    name: str = p("scenario", "-", "Short name used in result paths (results/<name>/) and reports: 1 to 64 letters, "
+                   "digits, CJK characters, '-' or '_', not starting with '-'.", "user")
     description: str = p("", "-", "One sentence on what the scenario represents.", "user")
     description_zh: str = p("", "-", "The same sentence in Chinese, for Chinese reports and workshops.", "user")
     paper_section: str = p("", "-", "Section of Fang (2024) the scenario stands for.", FANG)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
+import reprlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -208,6 +210,9 @@ class Scenario:
     pilots: tuple[Pilot, ...] = ()
     #: Folder that relative paths in the scenario (network files) are resolved against.
     base_dir: str = ""
+    #: The file the scenario was read from (for error messages about it once the model is
+    #: built); not part of its identity.
+    source: str = field(default="", compare=False)
 
     def get(self, key: str) -> Any:
         """The value of a dotted key such as ``population.residents``."""
@@ -262,27 +267,27 @@ def coerce(spec: ParamSpec, value: Any, *, source: str | None) -> Any:
 
     if spec.type is bool:
         if not isinstance(value, bool):
-            raise bad(f"{value!r} is not a boolean")
+            raise bad(f"{_show(value)} is not a boolean")
         return value
     if spec.type is str:
         if not isinstance(value, str):
-            raise bad(f"{value!r} is not a string")
+            raise bad(f"{_show(value)} is not a string")
         if spec.choices is not None and value not in spec.choices:
-            raise CoGovInputError(f"{value!r} is not allowed; allowed: {spec.describe_allowed()}"
+            raise CoGovInputError(f"{_show(value)} is not allowed; allowed: {spec.describe_allowed()}"
                                   f"{suggest(value, spec.choices)}", source=source, key=spec.key)
         return value
     if spec.type is tuple and spec.choices is not None:
         if not isinstance(value, (list, tuple)) or any(not isinstance(v, str) for v in value):
-            raise bad(f"{value!r} is not a list of names")
+            raise bad(f"{_show(value)} is not a list of names")
         for v in value:
             if v not in spec.choices:
-                raise CoGovInputError(f"{v!r} is not allowed; allowed: {spec.describe_allowed()}"
+                raise CoGovInputError(f"{_show(v)} is not allowed; allowed: {spec.describe_allowed()}"
                                       f"{suggest(v, spec.choices)}", source=source, key=spec.key)
         return tuple(value)
     if spec.type is tuple:
         if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, (int, float))
                                                        for v in value):
-            raise bad(f"{value!r} is not a list of numbers")
+            raise bad(f"{_show(value)} is not a list of numbers")
         if spec.length is not None and len(value) != spec.length:
             raise bad(f"has {len(value)} numbers")
         vals = tuple(float(v) for v in value)
@@ -292,19 +297,54 @@ def coerce(spec: ParamSpec, value: Any, *, source: str | None) -> Any:
                 raise bad(f"{v:g} is out of range")
         return vals
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(f"{value!r} is not a number")
+        raise bad(f"{_show(value)} is not a number")
     if spec.type is int:
         if isinstance(value, float):
             if not value.is_integer():
-                raise bad(f"{value!r} is not an integer")
+                raise bad(f"{_show(value)} is not an integer")
             value = int(value)
     else:
         value = float(value)
         if not math.isfinite(value):
-            raise bad(f"{value!r} is not finite")
+            raise bad(f"{_show(value)} is not finite")
     if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise bad(f"{value!r} is out of range")
+        raise bad(f"{_show(value)} is out of range")
     return value
+
+
+#: Longest scenario name: 64 characters are at most 192 bytes in UTF-8 (every allowed character
+#: takes at most 3), well inside the 255-byte limit of a folder name on common file systems.
+NAME_MAX = 64
+#: The characters a scenario name may hold besides ASCII letters, digits, ``-`` and ``_``: CJK
+#: ideographs (Extension A, the unified block, compatibility ideographs), kana, Hangul, and the
+#: full-width letters and digits that Chinese input methods type.
+_CJK = ("\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+        "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a")
+_NAME = re.compile(f"[0-9A-Za-z_{_CJK}][0-9A-Za-z_{_CJK}-]{{0,{NAME_MAX - 1}}}")
+NAME_RULE = f"1 to {NAME_MAX} letters, digits, CJK characters, '-' or '_', not starting with '-'"
+
+
+def check_name(name: str, *, source: str | None, from_file_name: bool = False) -> None:
+    """Refuse a scenario name that is not one safe folder name.
+
+    The name becomes a folder under ``results/`` (``results/<name>/<run id>``), so a name with a
+    separator, ``..``, an absolute path, a NUL byte, an empty name or an overlong one would put
+    results elsewhere or fail after the run."""
+    if not _NAME.fullmatch(name):
+        hint = "; set [scenario] name in the file" if from_file_name else ""
+        what = "the file's name, used as the scenario name," if from_file_name else "it"
+        raise CoGovInputError(f"{_show(name)} is not a safe folder name ({what} becomes results/<name>/){hint}; "
+                              f"allowed: {NAME_RULE}", source=source, key="scenario.name")
+
+
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxlevel = 60, 60, 8, 3
+
+
+def _show(value: Any) -> str:
+    """``repr(value)`` cut short, so that an error message about a huge or deeply nested value
+    stays one readable line."""
+    return _short.repr(value)
 
 
 def _check_consistency(s: Scenario, source: str | None) -> None:
@@ -332,23 +372,57 @@ def _check_consistency(s: Scenario, source: str | None) -> None:
         raise CoGovInputError(f"{pop.residents} residents cannot fill {s.space.communities} communities; "
                               "allowed: at least one resident per community", source=source,
                               key="population.residents")
+    k = None if s.network.kind == "file" else s.space.communities  # a file network's count is known when built
     for i in s.interventions:
-        _check_communities(i.communities, s, source, "interventions")
+        _check_communities(i.communities, k, source, "interventions")
         if i.step > s.run.steps:
             raise CoGovInputError(f"step {i.step} is after the last step {s.run.steps}; allowed: 0 to {s.run.steps}",
                                   source=source, key="interventions.step")
     for sh in s.shocks:
-        _check_communities(sh.communities, s, source, "shocks")
-    _check_pilots(s, source)
+        _check_communities(sh.communities, k, source, "shocks")
+        if sh.step > s.run.steps:
+            raise CoGovInputError(f"{sh.kind} at step {sh.step} is after the last step {s.run.steps}, so it would "
+                                  f"never happen; allowed: 1 to {s.run.steps}", source=source, key="shocks.step")
+    _check_pilots(s, k, source)
 
 
-def _check_communities(comms: tuple[int, ...] | None, s: Scenario, source: str | None, where: str) -> None:
-    if comms is None or s.network.kind == "file":
+def _check_communities(comms: tuple[int, ...] | None, k: int | None, source: str | None, where: str,
+                       network: str = "") -> None:
+    """Every community in ``comms`` must be one of the ``k`` communities (``k`` None: not known yet)."""
+    if comms is None or k is None:
         return
     for c in comms:
-        if not 0 <= c < s.space.communities:
-            raise CoGovInputError(f"community {c} does not exist; allowed: 0 to {s.space.communities - 1}",
+        if not 0 <= c < k:
+            raise CoGovInputError(f"community {c} does not exist{network}; allowed: 0 to {k - 1}",
                                   source=source, key=f"{where}.communities")
+
+
+def fit_to_network(s: Scenario, n_residents: int, n_communities: int) -> Scenario:
+    """The scenario with the residents and communities of the network read from a file.
+
+    A scenario file cannot know how many communities its network file has, so the communities
+    its interventions, shocks and pilots name are checked here, when the model is built; each
+    fault is a :class:`CoGovInputError` naming the scenario file and the key. The recorded counts
+    are the network's own, so the summary, manifest and written scenario of a run are true."""
+    source = s.source or None
+    network_file = str(Path(s.base_dir or ".") / s.network.file)
+    low, high = PARAMETERS["population.residents"].low, PARAMETERS["population.residents"].high
+    if not low <= n_residents <= high:
+        raise CoGovInputError(f"has {n_residents:,} nodes; allowed: a network of {int(low):,} to {int(high):,} "
+                              "nodes (the range of population.residents)", source=network_file, key="network.file")
+    low, high = PARAMETERS["space.communities"].low, PARAMETERS["space.communities"].high
+    if not low <= n_communities <= high:
+        raise CoGovInputError(f"has {n_communities:,} communities; allowed: {int(low)} to {int(high):,} (the range "
+                              "of space.communities)", source=network_file, key="network.community_attribute")
+    where = f" in the network file {network_file} ({n_communities} communities)"
+    for i in s.interventions:
+        _check_communities(i.communities, n_communities, source, "interventions", where)
+    for sh in s.shocks:
+        _check_communities(sh.communities, n_communities, source, "shocks", where)
+    fitted = dataclasses.replace(s, population=dataclasses.replace(s.population, residents=n_residents),
+                                 space=dataclasses.replace(s.space, communities=n_communities))
+    _check_pilots(fitted, n_communities, source, where)
+    return fitted
 
 
 def _parse_communities(value: Any, source: str | None, where: str) -> tuple[int, ...] | None:
@@ -356,7 +430,7 @@ def _parse_communities(value: Any, source: str | None, where: str) -> tuple[int,
         return None
     if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value) and value:
         return tuple(sorted(set(value)))
-    raise CoGovInputError(f"{value!r} is not a community list; allowed: \"all\" or a non-empty list of "
+    raise CoGovInputError(f"{_show(value)} is not a community list; allowed: \"all\" or a non-empty list of "
                           "community numbers", source=source, key=f"{where}.communities")
 
 
@@ -370,7 +444,7 @@ def _parse_intervention(raw: Any, source: str | None) -> Intervention:
                                   f"{suggest(k, sorted(allowed))}", source=source, key=f"interventions.{k}")
     step = raw.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
-        raise CoGovInputError(f"{step!r} is not a step; allowed: an integer from 0", source=source,
+        raise CoGovInputError(f"{_show(step)} is not a step; allowed: an integer from 0", source=source,
                               key="interventions.step")
     levers = _parse_levers(raw.get("set"), source, "interventions.set")
     label = raw.get("label", "")
@@ -410,7 +484,7 @@ def _parse_pilot(raw: Any, source: str | None) -> Pilot:
         if v is None:
             return None
         if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-            raise CoGovInputError(f"{v!r} is not allowed; allowed: an integer from {lo}", source=source,
+            raise CoGovInputError(f"{_show(v)} is not allowed; allowed: an integer from {lo}", source=source,
                                   key=f"pilots.{k}")
         return v
 
@@ -419,14 +493,14 @@ def _parse_pilot(raw: Any, source: str | None) -> Pilot:
         if v is None:
             return None
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            raise CoGovInputError(f"{v!r} is not allowed; allowed: a number from {lo:g} to {hi:g}", source=source,
+            raise CoGovInputError(f"{_show(v)} is not allowed; allowed: a number from {lo:g} to {hi:g}", source=source,
                                   key=f"pilots.{k}")
         return float(v)
 
     def choice(k: str, options: tuple[str, ...], default: str) -> str:
         v = raw.get(k, default)
         if v not in options:
-            raise CoGovInputError(f"{v!r} is not allowed; allowed: {', '.join(options)}{suggest(str(v), options)}",
+            raise CoGovInputError(f"{_show(v)} is not allowed; allowed: {', '.join(options)}{suggest(str(v), options)}",
                                   source=source, key=f"pilots.{k}")
         return v
 
@@ -450,7 +524,7 @@ def _parse_pilot(raw: Any, source: str | None) -> Pilot:
                               source=source, key="pilots.threshold")
     evaluate = raw.get("evaluate", "resolution_rate")
     if evaluate not in OUTCOME_NAMES:
-        raise CoGovInputError(f"{evaluate!r} is not an outcome{suggest(str(evaluate), OUTCOME_NAMES)}; allowed: an "
+        raise CoGovInputError(f"{_show(evaluate)} is not an outcome{suggest(str(evaluate), OUTCOME_NAMES)}; allowed: an "
                               "outcome name such as resolution_rate", source=source, key="pilots.evaluate")
     if count == 0 and not (scale_up == "imitation" and threshold is None):
         raise CoGovInputError("count = 0 (no pilot sites) is only allowed for pure imitation (scale_up = "
@@ -466,14 +540,16 @@ def _parse_pilot(raw: Any, source: str | None) -> Pilot:
         neighbourhood=choice("neighbourhood", ("network", "all"), "network"))
 
 
-def _check_pilots(s: Scenario, source: str | None) -> None:
+def _check_pilots(s: Scenario, known: int | None, source: str | None, network: str = "") -> None:
+    """Each pilot against the horizon and, when the number of communities is ``known``, against
+    it (sites that exist and leave a comparison community)."""
     k = s.space.communities
     for i, pl in enumerate(s.pilots):
         where = f"pilots[{i}] '{pl.label}'"
         if pl.start < 1 or pl.duration < 1:
             raise CoGovInputError(f"{where}: needs 'start' and 'duration' (integers from 1)", source=source,
                                   key="pilots.start")
-        _check_communities(pl.communities, s, source, "pilots")
+        _check_communities(pl.communities, known, source, "pilots", network)
         if pl.end > s.run.steps:
             raise CoGovInputError(f"{where} is longer than the run: it runs from week {pl.start} for {pl.duration} "
                                   f"weeks and is evaluated in week {pl.end}, after the last week {s.run.steps}; "
@@ -485,9 +561,9 @@ def _check_pilots(s: Scenario, source: str | None) -> None:
         if pl.window > pl.duration and pl.n_sites(k) > 0:
             raise CoGovInputError(f"{where}: window {pl.window} is longer than the pilot ({pl.duration} weeks)",
                                   source=source, key="pilots.window")
-        if s.network.kind != "file" and pl.n_sites(k) >= k:
-            raise CoGovInputError(f"{where}: {pl.n_sites(k)} pilot sites leave no comparison community; allowed: "
-                                  f"fewer than {k}", source=source, key="pilots.count")
+        if known is not None and pl.n_sites(k) >= k:
+            raise CoGovInputError(f"{where}: {pl.n_sites(k)} pilot sites leave no comparison community{network}; "
+                                  f"allowed: fewer than {k}", source=source, key="pilots.count")
     for i, a in enumerate(s.pilots):
         for b in s.pilots[i + 1:]:
             both = [n for n in a.levers if n in b.levers and a.levers[n] != b.levers[n]]
@@ -512,23 +588,23 @@ def _parse_shock(raw: Any, source: str | None) -> Shock:
                                   f"{suggest(k, sorted(allowed))}", source=source, key=f"shocks.{k}")
     kind = raw.get("kind")
     if kind not in SHOCK_KINDS:
-        raise CoGovInputError(f"{kind!r} is not a shock kind; allowed: {', '.join(SHOCK_KINDS)}"
+        raise CoGovInputError(f"{_show(kind)} is not a shock kind; allowed: {', '.join(SHOCK_KINDS)}"
                               f"{suggest(str(kind), SHOCK_KINDS)}", source=source, key="shocks.kind")
     step, duration = raw.get("step"), raw.get("duration", 1)
     for k, v, lo in (("step", step, 1), ("duration", duration, 1)):
         if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-            raise CoGovInputError(f"{v!r} is not allowed; allowed: an integer from {lo}", source=source,
+            raise CoGovInputError(f"{_show(v)} is not allowed; allowed: an integer from {lo}", source=source,
                                   key=f"shocks.{k}")
     magnitude = raw.get("magnitude", 1.0)
     if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)) or not 0 <= magnitude <= 100:
-        raise CoGovInputError(f"{magnitude!r} is not allowed; allowed: a number from 0 to 100", source=source,
+        raise CoGovInputError(f"{_show(magnitude)} is not allowed; allowed: a number from 0 to 100", source=source,
                               key="shocks.magnitude")
     if kind == "budget_cut" and magnitude > 1:
-        raise CoGovInputError(f"{magnitude!r} is not a share; allowed: a budget cut from 0 to 1", source=source,
+        raise CoGovInputError(f"{_show(magnitude)} is not a share; allowed: a budget cut from 0 to 1", source=source,
                               key="shocks.magnitude")
     category = raw.get("category")
     if category is not None and category not in CATEGORIES:
-        raise CoGovInputError(f"{category!r} is not a category; allowed: {', '.join(CATEGORIES)}"
+        raise CoGovInputError(f"{_show(category)} is not a category; allowed: {', '.join(CATEGORIES)}"
                               f"{suggest(str(category), CATEGORIES)}", source=source, key="shocks.category")
     return Shock(kind=kind, step=step, duration=duration, magnitude=float(magnitude),
                  communities=_parse_communities(raw.get("communities"), source, "shocks"), category=category,
@@ -543,6 +619,8 @@ def apply_values(base: Scenario, values: Mapping[str, Any], *, source: str | Non
             raise CoGovInputError(f"unknown parameter{suggest(key, list(PARAMETERS))}", source=source, key=key)
         section, name = key.split(".", 1)
         changes.setdefault(section, {})[name] = coerce(PARAMETERS[key], value, source=source)
+        if key == "scenario.name":
+            check_name(changes[section][name], source=source)
     replaced = {sec: dataclasses.replace(getattr(base, sec), **vals) for sec, vals in changes.items()}
     out = dataclasses.replace(base, **replaced)
     _check_consistency(out, source)
@@ -577,6 +655,11 @@ def _flatten(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], list
     return flat, interventions, shocks, pilots
 
 
+#: Longest chain of ``base`` files (a file, its base, its base's base ...): far more than any
+#: real scenario needs, and far less than Python's recursion limit.
+MAX_BASE_DEPTH = 16
+
+
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read a scenario file (and its ``base`` chain), apply overrides, validate, and return it.
 
@@ -599,6 +682,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CoGovInputError(f"malformed TOML: {exc}", source=src) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise CoGovInputError("values nested too deeply to read; allowed: a scenario file (a few levels of "
+                              "tables and lists)", source=src) from None
 
 
 def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> Scenario:
@@ -607,16 +693,22 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
     base_name = data.get("base")
     if base_name is not None:
         if not isinstance(base_name, str):
-            raise CoGovInputError(f"{base_name!r} is not a path; allowed: a scenario file name", source=src,
+            raise CoGovInputError(f"{_show(base_name)} is not a path; allowed: a scenario file name", source=src,
                                   key="base")
-        base_path = shipped.resolve_base(base_name, path, seen)
+        try:
+            base_path = shipped.resolve_base(base_name, path, seen)
+        except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+            raise CoGovInputError(f"{_show(base_name)} is not a usable path ({exc}); allowed: a scenario file name",
+                                  source=src, key="base") from None
+        if len(seen) + 1 >= MAX_BASE_DEPTH:
+            raise CoGovInputError(f"the chain of base files is more than {MAX_BASE_DEPTH} files long; allowed: at "
+                                  f"most {MAX_BASE_DEPTH} files from this one to the first", source=src, key="base")
         base = _load(base_path, {}, (*seen, path.resolve()))
     else:
         base = Scenario()
     flat, raw_int, raw_shocks, raw_pilots = _flatten(data, src)
-    if "scenario.name" not in flat and base_name is None:
-        flat["scenario.name"] = path.stem
-    elif "scenario.name" not in flat:
+    if "scenario.name" not in flat:
+        check_name(path.stem, source=src, from_file_name=True)
         flat["scenario.name"] = path.stem
     scenario = apply_values(base, flat, source=src)
     interventions = (*base.interventions, *(_parse_intervention(r, src) for r in raw_int))
@@ -624,7 +716,7 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
     pilots = (*base.pilots, *(_parse_pilot(r, src) for r in raw_pilots))
     scenario = dataclasses.replace(scenario, interventions=tuple(interventions), shocks=tuple(shocks),
                                    pilots=tuple(pilots),
-                                   base_dir=str(path.parent.resolve()))
+                                   base_dir=str(path.parent.resolve()), source=src)
     _check_consistency(scenario, src)
     if overrides:
         scenario = apply_values(scenario, overrides, source="--set")
@@ -641,7 +733,7 @@ def find_named_file(name: str, folder: str, what: str) -> Path:
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse one ``KEY=VALUE`` command-line override; the value is read as TOML, else as a string."""
     if "=" not in text:
-        raise CoGovInputError(f"'{text}' is not KEY=VALUE; allowed: e.g. population.residents=50000",
+        raise CoGovInputError(f"{_show(text)} is not KEY=VALUE; allowed: e.g. population.residents=50000",
                               source="--set")
     key, raw = text.split("=", 1)
     key, raw = key.strip(), raw.strip()
@@ -651,4 +743,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise CoGovInputError("value nested too deeply to read; allowed: a number, a string, true/false or a "
+                              "flat list", source="--set", key=key) from None
     return key, value
