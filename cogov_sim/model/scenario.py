@@ -697,6 +697,8 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
                                   key="base")
         try:
             base_path = shipped.resolve_base(base_name, path, seen)
+        except CoGovInputError:
+            raise
         except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
             raise CoGovInputError(f"{_show(base_name)} is not a usable path ({exc}); allowed: a scenario file name",
                                   source=src, key="base") from None

@@ -210,7 +210,8 @@ def resolve_base(base: str, path: Path, seen: Iterable[Path] = ()) -> Path:
         if resolved == me:
             continue
         if resolved in chain:
-            raise CoGovInputError("scenario files name each other as base in a loop", source=str(path), key="base")
+            raise CoGovInputError("scenario files name each other as base in a loop; allowed: a chain of base "
+                                  "files that ends", source=str(path), key="base")
         return resolved
     raise CoGovInputError(not_found(base, "scenarios", f"'{base}'", "a path relative to this file",
                                     first="next to this file"), source=str(path), key="base")
