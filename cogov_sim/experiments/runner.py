@@ -231,15 +231,21 @@ def check_writable(path: Path, *, key: str = "--out", into: bool = False) -> Non
     os.rmdir(probe)
 
 
-def check_new_folder(out_dir: Path, *, key: str = "--out") -> None:
-    """Refuse an output folder that is a file, exists and is not empty (results are never
-    overwritten), or could not be created (:func:`check_writable`)."""
+def _refuse_a_file(out_dir: Path, allowed: str, key: str) -> None:
+    """A one-line error when ``out_dir`` is an existing file (an unusable path passes here:
+    :func:`check_writable` says why)."""
     try:
         is_file = out_dir.exists() and not out_dir.is_dir()
     except (ValueError, OSError):
-        is_file = False  # an unusable path: check_writable says why
+        is_file = False
     if is_file:
-        raise CoGovInputError("is a file; allowed: a new or empty folder", source=str(out_dir), key=key)
+        raise CoGovInputError(f"is a file; allowed: {allowed}", source=str(out_dir), key=key)
+
+
+def check_new_folder(out_dir: Path, *, key: str = "--out") -> None:
+    """Refuse an output folder that is a file, exists and is not empty (results are never
+    overwritten), or could not be created (:func:`check_writable`)."""
+    _refuse_a_file(out_dir, "a new or empty folder", key)
     check_writable(out_dir, key=key)
     if out_dir.is_dir() and any(out_dir.iterdir()):
         raise CoGovInputError("folder exists and is not empty; allowed: a new or empty folder (results are never "
@@ -249,12 +255,7 @@ def check_new_folder(out_dir: Path, *, key: str = "--out") -> None:
 def check_output_dir(out_dir: Path, *, key: str = "--out") -> None:
     """Refuse an output folder that is a file, or that could not be created or written into; it
     may already hold files (whoever writes there must then not overwrite them unasked)."""
-    try:
-        is_file = out_dir.exists() and not out_dir.is_dir()
-    except (ValueError, OSError):
-        is_file = False  # an unusable path: check_writable says why
-    if is_file:
-        raise CoGovInputError("is a file; allowed: a folder", source=str(out_dir), key=key)
+    _refuse_a_file(out_dir, "a folder", key)
     check_writable(out_dir, key=key, into=True)
 
 
