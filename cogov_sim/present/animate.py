@@ -7,17 +7,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import matplotlib
+from matplotlib.animation import FFMpegWriter, PillowWriter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.animation import FFMpegWriter, PillowWriter  # noqa: E402
-
-from cogov_sim.errors import CoGovInputError  # noqa: E402
-from cogov_sim.model.model import CoGovModel  # noqa: E402
-from cogov_sim.model.scenario import Scenario  # noqa: E402
-from cogov_sim.present.viz import frame, layout  # noqa: E402
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.scenario import Scenario
+from cogov_sim.present.viz import frame, layout
 
 
 def animate(scenario: Scenario, out: Path, *, lang: str = "zh", every: int = 4, colour_by: str = "trust",
@@ -56,7 +51,7 @@ def animate(scenario: Scenario, out: Path, *, lang: str = "zh", every: int = 4, 
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        plt.close(fig)
+        fig.clear()
         if bar is not None:
             bar.close()
     return out

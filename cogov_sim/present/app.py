@@ -15,19 +15,15 @@ import threading
 import time
 
 import matplotlib
+import numpy as np
+import solara
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-
-from cogov_sim.model.model import CoGovModel  # noqa: E402
+from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec
-from cogov_sim.model.scenario import find_named_file, load_scenario  # noqa: E402
-from cogov_sim.model.shipped import locate, names  # noqa: E402
-from cogov_sim.present.plots import font_rc  # noqa: E402
-from cogov_sim.present.viz import LiveViews, choice_label, layout  # noqa: E402
+from cogov_sim.model.scenario import find_named_file, load_scenario
+from cogov_sim.model.shipped import locate, names
+from cogov_sim.present.plots import font_rc
+from cogov_sim.present.viz import LiveViews, choice_label, layout
 
 #: The app keeps running past a scenario's horizon up to this many weeks.
 MIN_HORIZON = 260
@@ -90,7 +86,7 @@ class Session:
                 self.views = v = LiveViews(self.model, self.layout, lang=lang, colour_by=colour_by,
                                            horizon=self.planned)
             v.update(self.model)
-            with plt.rc_context(font_rc(lang)):
+            with matplotlib.rc_context(font_rc(lang)):
                 return png(v.net_fig), png(v.out_fig)
 
     def step(self, weeks: int = 1) -> None:

@@ -1,24 +1,26 @@
 """Live views of a running model for workshops: the network with a fixed layout and the main
 outcomes over time, in Chinese or English. Used by the workshop app (``cogov demo``) and by
 ``cogov animate``; they read the model and never change it.
+
+Figures are built on matplotlib's Agg canvas directly, not through ``pyplot``: the app draws
+inside a Solara server, where pyplot's global backend state would reach for an interactive
+IPython display hook, and each browser session owns its figures outright.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-
-from dataclasses import dataclass  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from cogov_sim.model.model import CoGovModel  # noqa: E402
-from cogov_sim.model.rules import HOTLINE, OFFLINE, ONLINE  # noqa: E402
-from cogov_sim.present.plots import font_rc, label, smooth  # noqa: E402
+from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.rules import HOTLINE, OFFLINE, ONLINE
+from cogov_sim.present.plots import font_rc, label, smooth
 
 #: Residents drawn at most; more are sampled in proportion to community size.
 MAX_DRAWN = 900
@@ -110,7 +112,7 @@ def resident_colours(model: CoGovModel, lay: Layout, colour_by: str) -> np.ndarr
     r = model.residents
     idx = lay.drawn
     if colour_by == "trust":
-        return plt.get_cmap("RdYlGn")(np.clip(r.trust[idx], 0, 1))
+        return matplotlib.colormaps["RdYlGn"](np.clip(r.trust[idx], 0, 1))
     recent = (model.steps - r.last_part[idx]) <= model.settings.participation.window
     colours = np.tile(np.array([0.8, 0.8, 0.8, 1.0]), (idx.size, 1))
     for ch, rgba in ((ONLINE, (0.12, 0.47, 0.71, 1)), (HOTLINE, (1.0, 0.5, 0.05, 1)), (OFFLINE, (0.17, 0.63, 0.17, 1))):
@@ -145,7 +147,7 @@ def draw_network(ax, model: CoGovModel, lay: Layout, colour_by: str = "trust", l
                Line2D([], [], marker="s", ls="", ms=8, mfc="tab:purple", mec="k", label=word("enterprise", lang)),
                Line2D([], [], marker="^", ls="", ms=8, mfc="tab:cyan", mec="k", label=word("social_org", lang))]
     if colour_by == "trust":
-        cmap = plt.get_cmap("RdYlGn")
+        cmap = matplotlib.colormaps["RdYlGn"]
         handles += [Line2D([], [], marker="o", ls="", ms=6, mfc=cmap(0.1), mec="none",
                            label=f"{word('resident', lang)}: {word('trust', lang)} {word('low', lang)}"),
                     Line2D([], [], marker="o", ls="", ms=6, mfc=cmap(0.9), mec="none",
@@ -181,17 +183,25 @@ def draw_outcomes(axes, series: dict[str, np.ndarray], lang: str = "en", horizon
         ax.legend(fontsize=7, loc="upper left")
 
 
+def new_figure(**kwargs) -> Figure:
+    """A figure on its own Agg canvas, outside pyplot's registry of open figures."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 class LiveViews:
     """The two views of a running model kept as figures whose data are updated in place, so a
     redraw costs a fraction of building them (the workshop app redraws on every click)."""
 
     def __init__(self, model: CoGovModel, lay: Layout, *, lang: str, colour_by: str, horizon: int):
         self.lang, self.colour_by, self.horizon = lang, colour_by, horizon
-        with plt.rc_context(font_rc(lang)):
-            self.net_fig = plt.figure(figsize=(5.4, 5.4))
+        with matplotlib.rc_context(font_rc(lang)):
+            self.net_fig = new_figure(figsize=(5.4, 5.4))
             self.net_ax = self.net_fig.add_axes((0.01, 0.01, 0.98, 0.94))
             draw_network(self.net_ax, model, lay, colour_by, lang)
-            self.out_fig, axes = plt.subplots(2, 2, figsize=(6.8, 5.4))
+            self.out_fig = new_figure(figsize=(6.8, 5.4))
+            axes = self.out_fig.subplots(2, 2)
             self.out_fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.08, wspace=0.25, hspace=0.38)
             self.axes = list(np.ravel(axes))
             draw_outcomes(axes, model.timeseries(), lang, horizon)
@@ -201,7 +211,7 @@ class LiveViews:
     def update(self, model: CoGovModel) -> None:
         """Recolour the residents, retitle the network, and give the outcome lines their new data."""
         self.residents.set_facecolors(resident_colours(model, self.lay, self.colour_by))
-        with plt.rc_context(font_rc(self.lang)):
+        with matplotlib.rc_context(font_rc(self.lang)):
             self.net_ax.set_title(network_title(model, self.lang), fontsize=10)
         series = model.timeseries()
         weeks = series["step"]
@@ -215,16 +225,17 @@ class LiveViews:
                 ax.set_ylim(0, max(1.0, float(top) * 1.1))
 
     def close(self) -> None:
-        plt.close(self.net_fig)
-        plt.close(self.out_fig)
+        """Let go of both figures (they belong to no global registry, so clearing them is enough)."""
+        self.net_fig.clear()
+        self.out_fig.clear()
 
 
 def frame(model: CoGovModel, lay: Layout, *, colour_by: str = "trust", lang: str = "en", horizon: int | None = None,
           fig=None):
     """The whole view as one figure (network left, outcomes right); reuses ``fig`` when given."""
-    with plt.rc_context(font_rc(lang)):
+    with matplotlib.rc_context(font_rc(lang)):
         if fig is None:
-            fig = plt.figure(figsize=(13, 6.2))
+            fig = new_figure(figsize=(13, 6.2))
         else:
             fig.clear()
         grid = fig.add_gridspec(2, 4, left=0.01, right=0.99, top=0.95, bottom=0.08, wspace=0.28, hspace=0.38)
