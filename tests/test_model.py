@@ -1,5 +1,7 @@
 """The whole model: determinism, common random numbers, invariants, levers, schedule, scenarios."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,9 +10,9 @@ from hypothesis import strategies as st
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.parameters import CATEGORIES, COGOVERNANCE_MODES, LEVER_NAMES
 from cogov_sim.model.rules import NONE
-from cogov_sim.model.scenario import load_scenario
+from cogov_sim.model.scenario import Shock, load_scenario
 
-from .conftest import SCENARIOS, small
+from .conftest import ROOT, SCENARIOS, small
 
 COST_COLUMNS = {"spend", "cumulative_spend", "cost_per_resolution", "funding_ratio"}
 
@@ -236,3 +238,46 @@ def test_responsiveness_is_measured_against_the_flow_of_need():
     alloc = m.government.allocation
     expected = 1 - 0.5 * np.abs(alloc / alloc.sum() - flow / flow.sum()).sum()
     assert m.timeseries()["responsiveness"][-1] == pytest.approx(expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+def test_the_baseline_is_stationary_over_three_years(seed):
+    """The status quo neither drifts up nor down: over the 156 weeks of the baseline the first and
+    the last half-year differ by less than 0.02 in each main outcome (the burn-in ends once the
+    status quo is stationary)."""
+    model = CoGovModel(load_scenario(ROOT / "scenarios" / "baseline.toml", {"run.seed": seed}))
+    model.run()
+    ts = model.timeseries()
+    assert model.burn_in_weeks < model.settings.run.burn_in  # it became stationary before the limit
+    for name in ("participation_rate", "mean_trust", "mean_efficacy", "awareness", "resolution_rate",
+                 "satisfaction"):
+        first, last = np.nanmean(ts[name][:26]), np.nanmean(ts[name][-26:])
+        assert abs(last - first) < 0.02, (name, first, last)
+
+
+def test_burn_in_stops_once_stationary_and_keeps_weeks_since_taking_part():
+    s = small(**{"run.burn_in": 520, "population.residents": 10_000, "space.communities": 12})
+    model = CoGovModel(s)
+    assert 104 <= model.burn_in_weeks < 520 and model.burn_in_weeks % 26 == 0
+    r = model.residents
+    seen = r.last_part > -(10**9)
+    assert seen.any() and (r.last_part[seen] <= 0).all()  # the last burn-in week is week 0
+    fixed = CoGovModel(small(**{"run.burn_in": 130, "run.burn_in_tolerance": 0.0}))
+    assert fixed.burn_in_weeks == 130
+
+
+def test_privacy_concern_after_a_breach_fades_back_toward_its_resting_level():
+    s = small(**{"run.steps": 80, "levers.online_platform": True, "levers.hotline": True,
+                 "data.breach_hazard": 0.0, "data.exposure": 1.0})
+    s = replace(s, shocks=(Shock(kind="data_breach", step=10, duration=1, magnitude=1.0),))
+    model = CoGovModel(s)
+    model.run()
+    privacy = model.timeseries()["privacy_concern"]
+    peak = privacy[9:14].max()
+    rest = float(model.residents.privacy_rest.mean())
+    assert peak > privacy[8] + 0.005  # the breach raised concern
+    half_life = s.data.privacy_half_life
+    later = privacy[int(10 + 2 * half_life)]
+    # two half-lives later at most about a quarter of the rise is left (plus new records' noise)
+    assert later - rest < 0.35 * (peak - rest), (privacy[8], peak, later, rest)

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cogov_sim.model import rules
 from cogov_sim.model.rules import HOTLINE, OFFLINE, ONLINE
@@ -24,18 +26,80 @@ def test_channel_costs_and_best_channel():
                                 online_literacy_penalty=1.6, hotline_cost=0.7, hotline_literacy_penalty=0.3,
                                 offline_cost=1.0, offline_older_discount=0.5)
     np.testing.assert_allclose(costs, [[0.3, 0.7, 1.0], [1.9, 1.0, 0.5]])
-    best, ch = rules.best_channel(base=np.zeros(2), costs=costs, privacy=np.array([0.0, 0.0]),
-                                  aware=np.array([True, True]), platform_open=np.array([True, True]),
-                                  hotline_open=np.array([True, True]), platform_quality=np.zeros(2),
-                                  privacy_weight=0.8, quality_weight=0.5)
+    both = np.array([True, True])
+    v = rules.channel_utilities(costs=costs, privacy=np.array([0.0, 0.0]), aware=both, platform_open=both,
+                                hotline_open=both, platform_quality=np.zeros(2), privacy_weight=0.8,
+                                quality_weight=0.5)
+    best, ch = rules.best_channel(np.zeros(2), v)
     assert ch.tolist() == [ONLINE, OFFLINE]
     np.testing.assert_allclose(best, [-0.3, -0.5])
     # unaware residents can only go offline; privacy concern pushes a literate resident to the hotline
-    _, ch = rules.best_channel(base=np.zeros(2), costs=costs, privacy=np.array([1.0, 0.0]),
-                               aware=np.array([True, False]), platform_open=np.array([True, True]),
-                               hotline_open=np.array([True, True]), platform_quality=np.zeros(2),
-                               privacy_weight=0.8, quality_weight=0.5)
-    assert ch.tolist() == [HOTLINE, OFFLINE]
+    v = rules.channel_utilities(costs=costs, privacy=np.array([1.0, 0.0]), aware=np.array([True, False]),
+                                platform_open=both, hotline_open=both, platform_quality=np.zeros(2),
+                                privacy_weight=0.8, quality_weight=0.5)
+    assert rules.best_channel(np.zeros(2), v)[1].tolist() == [HOTLINE, OFFLINE]
+    # ties go to the lower index
+    assert rules.best_channel(np.zeros(1), np.array([[-1.0, -1.0, -1.0]]))[1].tolist() == [ONLINE]
+
+
+def test_channel_logit_on_a_hand_checked_case():
+    # utilities online -0.3, hotline -0.7, offline -1.0 at scale 0.5: weights exp(0), exp(-0.8), exp(-1.4)
+    v = np.array([[-0.3, -0.7, -1.0], [-np.inf, -np.inf, -0.5]])
+    iv, w = rules.channel_logit(v, 0.5)
+    np.testing.assert_allclose(w[0], [1.0, np.exp(-0.8), np.exp(-1.4)])
+    np.testing.assert_allclose(iv[0], -0.3 + 0.5 * np.log(1 + np.exp(-0.8) + np.exp(-1.4)))
+    # only offline open: the nest is worth offline's utility and offline is always drawn
+    assert w[1].tolist() == [0.0, 0.0, 1.0]
+    assert iv[1] == -0.5
+    total = w[0].sum()
+    u = np.array([0.0, 0.999 / total, 1.001 / total, (1 + np.exp(-0.8)) * 0.999 / total, 0.999999])
+    assert rules.pick_channel(np.repeat(w[:1], 5, axis=0), u).tolist() == [ONLINE, ONLINE, HOTLINE, HOTLINE,
+                                                                            OFFLINE]
+    assert rules.pick_channel(np.repeat(w[1:], 3, axis=0), np.array([0.0, 0.5, 0.9999])).tolist() == [OFFLINE] * 3
+
+
+def test_channel_utilities_agree_with_best_channel():
+    costs = rules.channel_costs(literacy=np.array([1.0, 0.0, 0.5]), older=np.array([False, True, False]),
+                                online_cost=0.3, online_literacy_penalty=1.6, hotline_cost=0.7,
+                                hotline_literacy_penalty=0.3, offline_cost=1.0, offline_older_discount=0.5)
+    kw = dict(costs=costs, privacy=np.array([0.0, 0.2, 1.0]), aware=np.array([True, True, False]),
+              platform_open=np.array([True, True, True]), hotline_open=np.array([True, False, True]),
+              platform_quality=np.array([0.5, 0.5, 0.5]), privacy_weight=0.8, quality_weight=0.5)
+    v = rules.channel_utilities(**kw)
+    np.testing.assert_allclose(v[0], [0.25 - 0.3, -0.7, -1.0])
+    assert v[1, HOTLINE] == -np.inf and v[2, ONLINE] == -np.inf and v[2, HOTLINE] == -np.inf
+    best, ch = rules.best_channel(np.zeros(3), v)
+    np.testing.assert_array_equal(best, v.max(axis=1))
+    np.testing.assert_array_equal(ch, v.argmax(axis=1))
+    # as the scale goes to 0 the logit's nest is worth the best channel and draws only it
+    iv, w = rules.channel_logit(v, 1e-6)
+    np.testing.assert_allclose(iv, best, atol=1e-5)
+    np.testing.assert_array_equal(rules.pick_channel(w, np.full(3, 0.5)), ch)
+
+
+def test_pick_channel_frequencies_follow_the_logit_probabilities():
+    v = np.tile([[-0.2, -0.9, -0.6]], (200_000, 1))
+    _, w = rules.channel_logit(v, 0.5)
+    u = np.random.default_rng(3).random(v.shape[0])
+    share = np.bincount(rules.pick_channel(w, u), minlength=3) / v.shape[0]
+    expected = np.exp(v[0] / 0.5) / np.exp(v[0] / 0.5).sum()
+    np.testing.assert_allclose(share, expected, atol=0.005)  # 5 standard errors at 200,000 draws
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5), st.floats(-5, 5), st.booleans(), st.booleans(),
+                          st.floats(0, 1, exclude_max=True)), min_size=1, max_size=20),
+       st.floats(0.01, 5.0))
+def test_channel_logit_invariants(rows, scale):
+    v = np.array([[a if open_a else -np.inf, b if open_b else -np.inf, c] for a, b, c, open_a, open_b, _ in rows])
+    u = np.array([row[-1] for row in rows])
+    iv, w = rules.channel_logit(v, scale)
+    top = v.max(axis=1)
+    n_open = np.isfinite(v).sum(axis=1)
+    assert (iv >= top - 1e-12).all() and (iv <= top + scale * np.log(n_open) + 1e-9).all()
+    assert ((w >= 0) & (w <= 1)).all() and (w.max(axis=1) == 1).all()
+    ch = rules.pick_channel(w, u)
+    assert np.isfinite(v[np.arange(v.shape[0]), ch]).all()  # a closed channel is never drawn
 
 
 def test_participation_choice_is_granovetter_without_noise():
@@ -175,3 +239,28 @@ def test_responsiveness():
     assert rules.responsiveness(np.array([1.0, 0.0]), np.array([0.0, 5.0])) == pytest.approx(0.0)
     rows = rules.responsiveness_rows(np.array([[0.2, 0.2], [0.3, 0.3]]), np.array([[1.0, 3.0], [0.0, 0.0]]))
     assert rows[0] == pytest.approx(0.75) and np.isnan(rows[1])
+
+
+def test_fading_memory_halves_a_gap_in_one_half_life():
+    rate = rules.fading_rate(52.0)
+    assert rate == pytest.approx(1 - 0.5 ** (1 / 52))
+    x = np.array([0.9, 0.1, 0.5])
+    rest = np.array([0.5, 0.5, 0.5])
+    for _ in range(52):
+        x = rules.fade(x, rest, rate)
+    np.testing.assert_allclose(x, [0.7, 0.3, 0.5])
+    assert rules.fading_rate(0.0) == 0.0
+    assert rules.fade(np.array([0.9]), np.array([0.5]), 0.0)[0] == 0.9
+
+
+def test_stationary_sees_a_slow_trend_below_the_noise_and_not_noise_alone():
+    from cogov_sim.model.model import stationary
+
+    rng = np.random.default_rng(7)
+    noise = rng.normal(0, 0.005, size=(104, 2))
+    flat = [row for row in 0.5 + noise]
+    assert stationary(flat, 104, 156, 0.01)
+    assert not stationary(flat[:100], 104, 156, 0.01)  # not enough weeks yet
+    # a drift of 0.02 per 156 weeks in one quantity, under noise of the same size week to week
+    drift = [row + np.array([0.0, 0.02 * t / 156]) for t, row in enumerate(flat)]
+    assert not stationary(drift, 104, 156, 0.01)

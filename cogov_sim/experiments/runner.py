@@ -161,6 +161,7 @@ def build_manifest(model: CoGovModel, *, started: _dt.datetime, wall: float, mod
         "root_seed": s.run.seed,
         "seeds": streams,
         "network": network,
+        "burn_in_weeks": model.burn_in_weeks,
         "versions": versions(),
         "git_commit": git_commit(),
         "started": started.isoformat(timespec="seconds"),

@@ -42,6 +42,33 @@ FUNDED = ("transparency", "digital_investment", "security_investment", "training
           "grid_workers", "data_sharing", "awareness_campaign", "third_party_evaluation", "partnerships")
 
 
+#: The burn-in tests for stationarity every this many weeks, weeks.
+BURN_IN_BLOCK = 26
+#: The stationarity test fits a trend over this many last burn-in weeks, weeks.
+STATIONARITY_WINDOW = 104
+#: ... and projects it over this many weeks (the default horizon, three years), weeks.
+STATIONARITY_HORIZON = 156
+#: What the stationarity test follows, as means over residents (CoGovModel.burn_in_state).
+STATIONARY_STATE = ("participation", "trust", "efficacy", "privacy_concern", "awareness",
+                    "open_issues_per_resident")
+
+
+def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: float) -> bool:
+    """Whether a state has stopped drifting: for each of its quantities (``history`` holds one
+    array of them per week), the least-squares linear trend over the last ``window`` weeks,
+    projected over ``horizon`` weeks, is smaller than ``tolerance`` in absolute value. False
+    until ``window`` weeks are there. A trend, not a difference of block means, so that a slow
+    drift below the week-to-week noise is still caught (units: those of the quantities, here
+    shares)."""
+    if len(history) < window:
+        return False
+    y = np.asarray(history[-window:])
+    t = np.arange(window, dtype=np.float64)
+    t -= t.mean()
+    slope = t @ (y - y.mean(axis=0)) / (t @ t)
+    return bool(np.all(np.abs(slope) * horizon < tolerance))
+
+
 def lever_code(name: str, value: object) -> float:
     """A lever value as a number: booleans as 0/1, modes as their index."""
     if name == "cogovernance_mode":
@@ -159,6 +186,8 @@ class CoGovModel(mesa.Model):
         self._cum_resolved_c = np.zeros(self.n_communities)
         g = scenario.government
         self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
+        self._fading = {"trust": rules.fading_rate(scenario.feedback.memory_half_life),
+                        "privacy": rules.fading_rate(scenario.data.privacy_half_life)}
         self._recent = np.zeros(self.n, dtype=bool)
         self._aware_neighbours = NeighbourCounter(self.network)
         self._recent_neighbours = NeighbourCounter(self.network)
@@ -263,9 +292,15 @@ class CoGovModel(mesa.Model):
         self.week(self.steps, record=True)
 
     def burn_in(self, weeks: int) -> None:
-        """Simulate ``weeks`` unrecorded weeks before week 1 under the status-quo levers (the
-        defaults of ``[levers]``), so that every scenario starts from the same near-steady state
-        of queues, participation and attitudes, and its own levers act from week 1 (``run.burn_in``)."""
+        """Simulate up to ``weeks`` unrecorded weeks before week 1 under the status-quo levers (the
+        defaults of ``[levers]``), so that every scenario starts from the same steady state of
+        queues, participation and attitudes and its own levers act from week 1 (``run.burn_in``).
+
+        The burn-in stops early at the end of a block of :data:`BURN_IN_BLOCK` weeks once the
+        status quo is stationary: no quantity of :data:`STATIONARY_STATE` trends by as much as
+        ``run.burn_in_tolerance`` over :data:`STATIONARITY_HORIZON` weeks (:func:`stationary`);
+        the weeks it took are :attr:`burn_in_weeks`. Weeks since each resident last took part are kept as of week 0.
+        """
         from cogov_sim.model.parameters import Levers
 
         own = {name: value.copy() for name, value in self._levers.items()}
@@ -274,13 +309,35 @@ class CoGovModel(mesa.Model):
         for name in LEVER_NAMES:
             self._levers[name][:] = lever_code(name, getattr(status_quo, name))
         self.effective = self._effective_levers()
+        tolerance = self.settings.run.burn_in_tolerance
+        history: list[np.ndarray] = []
+        done = 0
         for t in range(1 - weeks, 1):
             self.week(t, record=False)
+            done += 1
+            if tolerance > 0 and done < weeks:
+                history.append(self.burn_in_state(t))
+                if done % BURN_IN_BLOCK == 0 and stationary(history, STATIONARITY_WINDOW,
+                                                             STATIONARITY_HORIZON, tolerance):
+                    r = self.residents
+                    r.last_part[r.last_part > NEVER] -= t  # the last burn-in week becomes week 0
+                    break
+        self.burn_in_weeks = done
         for name, value in own.items():
             self._levers[name][:] = value
         self._burning_in = False
         self.effective = self._effective_levers()
         self.government.cumulative_spend_by_community = np.zeros(self.n_communities)
+
+    def burn_in_state(self, t: int) -> np.ndarray:
+        """The means after week ``t`` that the stationarity test of the burn-in follows
+        (:data:`STATIONARY_STATE`)."""
+        r = self.residents
+        n = max(self.n, 1)
+        recent = np.count_nonzero((t - r.last_part) <= self.settings.participation.window)
+        return np.array([recent / n, r.trust.mean() if self.n else 0.0,
+                         r.efficacy.mean() if self.n else 0.0, r.privacy.mean() if self.n else 0.0,
+                         np.count_nonzero(r.aware) / n, np.count_nonzero(r.status != NONE) / n])
 
     def week(self, t: int, *, record: bool) -> None:
         """The phases of week ``t`` (weeks before 1 are burn-in weeks)."""
@@ -401,24 +458,33 @@ class CoGovModel(mesa.Model):
                                              forgetting=s.awareness.forgetting, u=u)
 
     def residents_take_part(self, t: int) -> None:
-        """Each resident chooses a channel or stays silent; those with an unreported issue who take
-        part report it (model.md process 2)."""
+        """Each resident stays silent or takes part through one channel, a nested logit with
+        silence in its own nest (McFadden 1978); those with an unreported issue who take part
+        report it (model.md process 2)."""
         s = self.settings
         r = self.residents
         pp = s.participation
-        u = self.streams["participation"].random(self.n)
+        rng = self.streams["participation"]
+        u, u_channel = rng.random(self.n), rng.random(self.n)
         social = self._recent_neighbours(self._recent) * self.network.inv_degree
         has_unrep = r.status == UNREPORTED
         base = rules.participation_base(
             base=pp.base, issue_motive=pp.issue_motive, has_unreported=has_unrep, efficacy=r.efficacy,
             trust=r.trust, social_share=social, efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
             social_weight=pp.social_weight)
-        best, channel = rules.best_channel(
-            base=base, costs=self._channel_costs, privacy=r.privacy, aware=r.aware,
+        v = rules.channel_utilities(
+            costs=self._channel_costs, privacy=r.privacy, aware=r.aware,
             platform_open=self._by_resident(self.effective["online_platform"] > 0.5),
             hotline_open=self._by_resident(self.effective["hotline"] > 0.5),
-            platform_quality=self._by_resident(self.government.platform_quality), privacy_weight=pp.privacy_weight,
-            quality_weight=pp.quality_weight)
+            platform_quality=self._by_resident(self.government.platform_quality),
+            privacy_weight=pp.privacy_weight, quality_weight=pp.quality_weight)
+        scale = pp.noise * pp.channel_dissimilarity
+        if scale > 0:
+            inclusive, weights = rules.channel_logit(v, scale)
+            best = base + inclusive
+            channel = rules.pick_channel(weights, u_channel)
+        else:
+            best, channel = rules.best_channel(base, v)
         takes = rules.participation_choice(best, r.threshold, pp.noise, u)
         part = np.flatnonzero(takes)
         r.last_part[part] = t
@@ -517,12 +583,16 @@ class CoGovModel(mesa.Model):
         r.wait += r.status == QUEUED
 
     def learn_from_outcomes(self) -> None:
-        """Own outcomes, and with transparency neighbours' outcomes, move trust and efficacy
-        (model.md process 5; Fang 2024, 2.2)."""
+        """Past experience fades (attitudes move back toward their resting levels); then own
+        outcomes, and with transparency neighbours' outcomes, move trust and efficacy
+        (model.md process 5; Fang 2024, 2.2; Mishler & Rose 2001)."""
         s = self.settings
         fb = s.feedback
         r = self.residents
         w = self._week
+        r.trust = rules.fade(r.trust, r.trust_rest, self._fading["trust"])
+        r.efficacy = rules.fade(r.efficacy, r.efficacy_rest, self._fading["trust"])
+        r.privacy = rules.fade(r.privacy, r.privacy_rest, self._fading["privacy"])
         waiting = np.flatnonzero((r.status == QUEUED) & (r.wait > s.government.patience_weeks))
         r.trust, r.efficacy = rules.outcome_feedback(
             r.trust, r.efficacy, w["resolved"], w["failed"], waiting, trust_gain=fb.resolved_trust_gain,

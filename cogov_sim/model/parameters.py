@@ -127,9 +127,17 @@ class RunSettings:
                    en="Weeks to run", zh="运行周数")
     seed: int = p(20240514, "-", "Root seed; every random stream is spawned from it.",
                   "modelling choice (the paper's publication date)", 0, 2**63 - 1)
-    burn_in: int = p(26, "weeks", "Weeks simulated before week 1, unrecorded, under the status-quo levers, so that "
-                     "queues, participation and attitudes start near their steady state.",
-                     "modelling choice: common ABM practice (a spin-up period)", 0, 5200)
+    burn_in: int = p(520, "weeks", "Most weeks simulated before week 1, unrecorded, under the status-quo levers, "
+                     "so that queues, participation and attitudes start from the status quo's steady state; the "
+                     "burn-in ends earlier once the status quo is stationary (run.burn_in_tolerance).",
+                     "modelling choice: a spin-up period (common ABM practice) long enough for the slowest "
+                     "adjustment, here awareness spreading by word of mouth", 0, 5200)
+    burn_in_tolerance: float = p(0.01, "share", "The status quo counts as stationary when none of participation, "
+                                 "trust, efficacy, privacy concern, awareness and open issues per resident trends, "
+                                 "over the last 104 burn-in weeks, by as much as this per 156 weeks (tested every "
+                                 "26 weeks); 0: always burn in for run.burn_in weeks.",
+                                 "modelling choice: half of the 0.02 within which the baseline's first and last "
+                                 "half-years must agree", 0.0, 1.0)
     inert_levers: tuple[str, ...] = p([], "-", "Levers whose cost is paid but whose effect is switched off "
                                       "(to show that a lever acts only through its mechanism).",
                                       "testing aid", choices=LEVER_NAMES)
@@ -249,7 +257,8 @@ class Issues:
 
 @dataclass(frozen=True)
 class Participation:
-    """The participation choice: a random-utility threshold rule (Granovetter 1978)."""
+    """The participation choice: a nested logit over staying silent and the three channels, whose
+    upper level is a random-utility threshold rule (Granovetter 1978; McFadden 1978)."""
 
     base: float = p(-2.5, "utility", "Utility of taking part with no motive.", CALIB, -20.0, 20.0)
     issue_motive: float = p(1.1, "utility", "Added utility for a resident with an unreported issue.",
@@ -264,8 +273,16 @@ class Participation:
                               "Fang (2024) 3.1", 0.0, 20.0, plausible=(0.3, 1.5))
     quality_weight: float = p(0.5, "utility", "Gain from platform quality on the online channel.",
                               "Fang (2024) 3.1", 0.0, 20.0)
-    noise: float = p(0.5, "utility", "Scale of the logistic taste shock; 0 makes the rule deterministic.",
-                     "McFadden (1974) random utility", 0.0, 20.0)
+    noise: float = p(0.5, "utility", "Scale of the logistic taste shock on taking part against staying silent; "
+                     "0 makes the rule deterministic.", "McFadden (1974) random utility", 0.0, 20.0,
+                     plausible=(0.25, 1.0))
+    channel_dissimilarity: float = p(
+        1.0, "1", "Dissimilarity of the channel nest: the taste shock on the choice among channels is this "
+        "times noise. 1 is a multinomial logit over silence and the three channels; toward 0 the best channel is "
+        "always taken (channels perfect substitutes).",
+        "McFadden (1978) nested logit; Train (2009) ch. 4: a value in (0, 1] is consistent with random utility. "
+        "Modelling choice 1 (no nesting assumed) until calibrated to channel use by age", 0.0, 1.0,
+        plausible=(0.3, 1.0))
     window: int = p(13, "weeks", "A resident counts as participating for this long after taking part.",
                     "modelling choice: a quarter, as in participation surveys", 1, 100_000)
 
@@ -360,6 +377,13 @@ class Feedback:
                                     "modelling choice", 0.0, 1.0)
     vicarious_weight: float = p(0.3, "share of gap", "Weight of neighbours' visible outcomes, times transparency.",
                                 "Fang (2024) 2.2: disclosure builds trust", 0.0, 10.0, plausible=(0.1, 0.6))
+    memory_half_life: float = p(
+        52.0, "weeks", "Half-life of experience: each week trust and efficacy move back toward the resident's "
+        "resting level (its initial draw) so that half of any gap closes in this time; 0: experience never fades.",
+        "Mishler & Rose (2001): trust is part socialised disposition, part learned from recent institutional "
+        "performance; about a year: the loss of patients after a hospital's breach is largest in the first "
+        "years and then fades (Kwon & Johnson 2025, Prod. Oper. Manag. 34(7):1779-1798)",
+        0.0, 100_000.0, plausible=(26.0, 156.0))
 
 
 @dataclass(frozen=True)
@@ -385,7 +409,11 @@ class DataRisk:
                                "modelling choice", 0.0, 10.0)
     exposure: float = p(0.3, "share", "Share of residents with stored data who are hit by a breach.",
                         "modelling choice", 0.0, 1.0)
-    trust_loss: float = p(0.2, "share", "Trust lost by a resident whose data leaked.", CALIB, 0.0, 1.0)
+    trust_loss: float = p(0.2, "share", "Trust lost by a resident whose data leaked (share of the way to 0; "
+                          "about 0.1 points at trust 0.5).", "calibrated by hand; in the range of Strzelecki & "
+                          "Rizun (2022), Sustainability 14:5866 (trust in a breached retailer fell strongly, one "
+                          "in three customers would leave) and Ablon et al. (2016), RAND RR-1187 (11% of notified "
+                          "customers stopped dealing with the firm)", 0.0, 1.0, plausible=(0.1, 0.3))
     privacy_gain: float = p(0.3, "share of gap", "Privacy concern gained by a resident whose data leaked.",
                             CALIB, 0.0, 1.0)
     neighbour_privacy_gain: float = p(0.3, "share of gap", "Privacy concern gained, times the share of "
@@ -393,6 +421,13 @@ class DataRisk:
                                       0.0, 1.0)
     media_privacy_gain: float = p(0.02, "share of gap", "Privacy concern gained by every resident of the "
                                   "community from news of a breach.", "modelling choice", 0.0, 1.0)
+    privacy_half_life: float = p(
+        13.0, "weeks", "Half-life of heightened privacy concern: each week concern moves back toward the "
+        "resident's resting level so that half of any gap closes in this time; 0: concern never fades.",
+        "Preibusch (2015), Commun. ACM 58(5):48-55: public interest in privacy after the Snowden revelations "
+        "fell back to its earlier level within months, with no lasting change in behaviour; Acquisti, Friedman & "
+        "Telang (2006, ICIS): the market's reaction to a breach fades within days", 0.0, 100_000.0,
+        plausible=(4.0, 26.0))
 
 
 @dataclass(frozen=True)

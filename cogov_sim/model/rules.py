@@ -63,9 +63,8 @@ def channel_costs(
     return out
 
 
-def best_channel(
+def channel_utilities(
     *,
-    base: np.ndarray,
     costs: np.ndarray,
     privacy: np.ndarray,
     aware: np.ndarray,
@@ -74,27 +73,62 @@ def best_channel(
     platform_quality: np.ndarray,
     privacy_weight: float,
     quality_weight: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Utility of the best available channel and which channel it is (0 online, 1 hotline,
-    2 offline; ties go to the lower index).
+) -> np.ndarray:
+    """Systematic utility of each channel (online, hotline, offline), shape (n, 3), in utility
+    units; ``-inf`` where a channel is not open to the resident.
 
-    A channel's utility is ``base`` minus its cost (:func:`channel_costs`); online also loses
+    A channel's utility is minus its cost (:func:`channel_costs`); online also loses
     ``privacy_weight * privacy`` and gains ``quality_weight * platform_quality`` (Fang 2024, 3.1).
     Online and hotline need the resident to know the channel (``aware``) and the lever to be on
     where the resident lives; offline is always possible. Source: Fang (2024) 3.1-3.2.
     """
-    best = -costs[:, OFFLINE]
-    channel = np.full(best.size, OFFLINE, dtype=np.int8)
-    if hotline_open.any():
-        hotline = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
-        np.putmask(channel, hotline >= best, HOTLINE)
-        best = np.maximum(best, hotline)
-    if platform_open.any():
-        online = np.where(aware & platform_open,
-                          quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
-        np.putmask(channel, online >= best, ONLINE)
-        best = np.maximum(best, online)
-    return base + best, channel
+    v = np.empty((costs.shape[0], 3), dtype=np.float64, order="F")
+    np.negative(costs[:, OFFLINE], out=v[:, OFFLINE])
+    v[:, HOTLINE] = np.where(aware & hotline_open, -costs[:, HOTLINE], -np.inf)
+    v[:, ONLINE] = np.where(aware & platform_open,
+                            quality_weight * platform_quality - privacy_weight * privacy - costs[:, ONLINE], -np.inf)
+    return v
+
+
+def best_channel(base: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Utility of taking part through the best open channel, ``base`` plus the best of ``v``
+    (:func:`channel_utilities`), and which channel it is (0 online, 1 hotline, 2 offline; ties go
+    to the lower index): the limit of :func:`channel_logit` as its scale goes to 0, used when
+    channel choice has no taste shock."""
+    return base + v.max(axis=1), v.argmax(axis=1).astype(np.int8)
+
+
+def channel_logit(v: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusive value of the channel nest and each channel's unnormalised logit weight.
+
+    Channel ``j`` of a resident who takes part is chosen with probability
+    ``exp(v_j / scale) / sum_k exp(v_k / scale)`` (a logit with a Gumbel error of scale ``scale``
+    on each channel, McFadden 1974); the nest is worth its inclusive value
+    ``IV = scale * log sum_k exp(v_k / scale)`` (McFadden 1978), which is at least the best
+    channel's utility and exceeds it more the closer the alternatives are. ``v`` is (n, 3) in
+    utility units with ``-inf`` for closed channels (at least one channel open per row);
+    ``scale`` > 0 in utility units. Returns ``IV`` (n,) and weights ``exp((v_j - max v) / scale)``
+    (n, 3), 0 for closed channels and 1 for the best.
+    """
+    top = v.max(axis=1)
+    w = np.empty_like(v, order="F")
+    with np.errstate(over="ignore"):  # a gap far beyond the scale is a weight of 0, as it should be
+        for j in range(v.shape[1]):
+            np.subtract(v[:, j], top, out=w[:, j])
+            w[:, j] /= scale
+            np.exp(w[:, j], out=w[:, j])
+    return top + scale * np.log(w.sum(axis=1)), w
+
+
+def pick_channel(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Channel drawn from logit weights (:func:`channel_logit`) by inverse transform: the first
+    channel, in the order online, hotline, offline, whose cumulative weight exceeds ``u`` times
+    the total weight, ``u`` uniform on [0, 1). A channel of weight 0 is never drawn."""
+    total = weights[:, 0] + weights[:, 1] + weights[:, 2]
+    x = u * total
+    channel = (x >= weights[:, 0]).astype(np.int8)
+    channel += x >= weights[:, 0] + weights[:, 1]
+    return channel
 
 
 def participation_base(
@@ -130,9 +164,12 @@ def taste_shock(u: np.ndarray, noise: float) -> np.ndarray:
 def participation_choice(best: np.ndarray, threshold: np.ndarray, noise: float, u: np.ndarray) -> np.ndarray:
     """Who takes part this week.
 
-    A resident takes part when the best channel's utility plus a logistic taste shock of scale
-    ``noise`` (:func:`taste_shock` of the uniform draws ``u``) reaches the resident's own
-    threshold; with ``noise = 0`` this is Granovetter's (1978) deterministic threshold rule.
+    A resident takes part when the utility of taking part (``best``: the channel-independent
+    utility plus the channel nest's inclusive value, :func:`channel_logit`) plus a logistic taste
+    shock of scale ``noise`` (:func:`taste_shock` of the uniform draws ``u``) reaches the
+    resident's own threshold, the utility of staying silent. This is the upper level of a nested
+    logit with silence in its own nest (McFadden 1978): ``P = 1 / (1 + exp((threshold - best) /
+    noise))``. With ``noise = 0`` it is Granovetter's (1978) deterministic threshold rule.
     """
     if noise > 0:
         best = best + taste_shock(u, noise)
@@ -209,6 +246,23 @@ def satisfaction_score(resolved: np.ndarray, wait: np.ndarray, patience: float, 
 def toward(x: np.ndarray, target: float | np.ndarray, rate: np.ndarray | float) -> np.ndarray:
     """Move ``x`` a share ``rate`` of the way to ``target`` (stays inside [0, 1] when all are)."""
     return x + rate * (target - x)
+
+
+def fading_rate(half_life: float) -> float:
+    """Weekly share of the gap to its resting level that an attitude closes when experience fades
+    with ``half_life`` weeks: ``1 - 2 ** (-1 / half_life)``; 0 (never fades) for ``half_life`` 0."""
+    return 0.0 if half_life <= 0 else float(-np.expm1(-np.log(2.0) / half_life))
+
+
+def fade(x: np.ndarray, rest: np.ndarray, rate: float) -> np.ndarray:
+    """One week of fading memory: an attitude moves a share ``rate`` (:func:`fading_rate`) of the
+    way back to the resident's resting level ``rest``, its disposition before any experience
+    of this government. Trust has a stable, socialised part and a part learned from
+    institutional performance that recent experience keeps up (Mishler & Rose 2001); privacy
+    concern rises after a breach and returns toward its resting level as the news fades."""
+    if rate <= 0:
+        return x
+    return x + rate * (rest - x)
 
 
 def outcome_feedback(trust: np.ndarray, efficacy: np.ndarray, resolved: np.ndarray, failed: np.ndarray,

@@ -21,6 +21,8 @@ week, as a data collector would gather them).
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 
@@ -61,6 +63,9 @@ class Resident(mesa.Agent):
         self.literacy = float(r.literacy[index])
         self.threshold = float(r.threshold[index])
         self.member_of = int(r.member_of[index])
+        self.trust_rest = float(r.trust_rest[index])
+        self.efficacy_rest = float(r.efficacy_rest[index])
+        self.privacy_rest = float(r.privacy_rest[index])
         for name in STATE:
             setattr(self, name, getattr(r, name)[index].item())
         degree = int(model.network.indptr[index + 1] - model.network.indptr[index])
@@ -128,8 +133,9 @@ class Resident(mesa.Agent):
 
     # ---------------------------------------------------------------------------------- participation
     def take_part(self, w: dict) -> None:
-        """Choose the best known channel, take part if its utility and a taste shock reach the
-        threshold (Granovetter 1978; Verba et al. 1995), and report an open issue (Fang 2024, 3.1-3.2)."""
+        """Stay silent or take part through one channel: a nested logit with silence in its own
+        nest, whose upper level is a threshold rule with a taste shock (Granovetter 1978;
+        McFadden 1978; Verba et al. 1995); report an open issue (Fang 2024, 3.1-3.2)."""
         i, c = self.index, self.community
         recent_neighbours = 0
         for nb in self.neighbours:
@@ -138,16 +144,29 @@ class Resident(mesa.Agent):
         has_unreported = self.status == UNREPORTED
         base = (w["base"] + w["issue_motive"] * has_unreported + w["efficacy_weight"] * self.efficacy
                 + w["trust_weight"] * self.trust + w["social_weight"] * social)
-        best, channel = -self.cost_offline, OFFLINE
-        if self.aware and w["hotline_open"][c]:
-            hotline = -self.cost_hotline
-            if hotline >= best:
-                best, channel = hotline, HOTLINE
+        # channels as (utility, channel) in the order online, hotline, offline, open ones only
+        options = []
         if self.aware and w["platform_open"][c]:
-            online = (w["quality_weight"] * w["platform_quality"][c] - w["privacy_weight"] * self.privacy
-                      - self.cost_online)
-            if online >= best:
-                best, channel = online, ONLINE
+            options.append((w["quality_weight"] * w["platform_quality"][c] - w["privacy_weight"] * self.privacy
+                            - self.cost_online, ONLINE))
+        if self.aware and w["hotline_open"][c]:
+            options.append((-self.cost_hotline, HOTLINE))
+        options.append((-self.cost_offline, OFFLINE))
+        scale = w["channel_scale"]
+        if scale > 0:
+            top = max(v for v, _ in options)
+            weights = [math.exp((v - top) / scale) for v, _ in options]
+            total = sum(weights)
+            best = top + scale * math.log(total)
+            x, cumulative = w["u_channel"][i] * total, 0.0
+            channel = OFFLINE
+            for weight, (_, ch) in zip(weights, options, strict=True):
+                cumulative += weight
+                if x < cumulative:
+                    channel = ch
+                    break
+        else:  # the best channel; ties go to the first in the order online, hotline, offline
+            best, channel = max(options, key=lambda o: (o[0], -o[1]))
         if not (base + best) + w["shock"][i] >= self.threshold - 1e-12:
             return
         self.last_part = w["t"]
@@ -222,6 +241,11 @@ class Resident(mesa.Agent):
     def learn(self, w: dict) -> None:
         """Own outcomes move trust and efficacy; with transparency, so do the outcomes seen among
         neighbours this week (model.md process 5; Fang 2024, 2.2)."""
+        if w["trust_fade"] > 0:  # experience fades toward the resting levels (Mishler & Rose 2001)
+            self.trust = self.trust + w["trust_fade"] * (self.trust_rest - self.trust)
+            self.efficacy = self.efficacy + w["trust_fade"] * (self.efficacy_rest - self.efficacy)
+        if w["privacy_fade"] > 0:
+            self.privacy = self.privacy + w["privacy_fade"] * (self.privacy_rest - self.privacy)
         if self.resolved_now:
             self.trust = _toward(self.trust, 1.0, w["trust_gain"])
             self.efficacy = _toward(self.efficacy, 1.0, w["efficacy_gain"])
@@ -404,9 +428,10 @@ class ReferenceModel(CoGovModel):
     def residents_take_part(self, t: int) -> None:
         s = self.settings
         pp = s.participation
-        u = self.streams["participation"].random(self.n)
-        shock = rules.taste_shock(u, pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
-        w = self._events("took_part", "reported", t=t, shock=shock, base=pp.base, issue_motive=pp.issue_motive,
+        u, u_channel = self._draws("participation", self.n, self.n)
+        shock = rules.taste_shock(np.asarray(u), pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
+        w = self._events("took_part", "reported", t=t, shock=shock, u_channel=u_channel,
+                         channel_scale=pp.noise * pp.channel_dissimilarity, base=pp.base, issue_motive=pp.issue_motive,
                          efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
                          social_weight=pp.social_weight, privacy_weight=pp.privacy_weight,
                          quality_weight=pp.quality_weight,
@@ -447,6 +472,7 @@ class ReferenceModel(CoGovModel):
                  trust_loss=fb.failed_trust_loss, efficacy_loss=fb.failed_efficacy_loss,
                  wait_loss=fb.wait_trust_loss, silent_loss=fb.silent_efficacy_loss,
                  patience=self.settings.government.patience_weeks, weight=weight.tolist(),
+                 trust_fade=self._fading["trust"], privacy_fade=self._fading["privacy"],
                  vicarious=bool(weight.any() and (self._week["resolved"].size or self._week["failed"].size)))
         self.resident_agents.do("learn", w)
 
