@@ -264,3 +264,30 @@ def test_stationary_sees_a_slow_trend_below_the_noise_and_not_noise_alone():
     # a drift of 0.02 per 156 weeks in one quantity, under noise of the same size week to week
     drift = [row + np.array([0.0, 0.02 * t / 156]) for t, row in enumerate(flat)]
     assert not stationary(drift, 104, 156, 0.01)
+
+
+def test_priority_probabilities_serve_overdue_cases_first():
+    queue, overdue, cap = np.array([10.0, 10.0, 4.0]), np.array([2.0, 6.0, 0.0]), np.array([5.0, 5.0, 8.0])
+    p_o, p_n = rules.priority_probabilities(queue, overdue, cap, 0.0)
+    np.testing.assert_allclose(p_o[:2], [0.5, 0.5])  # no priority: everyone the fair chance
+    np.testing.assert_allclose(p_n, [0.5, 0.5, 1.0])
+    p_o, p_n = rules.priority_probabilities(queue, overdue, cap, 1.0)
+    # full priority: 2 overdue all served, the other 3 of 5 cases a week go to the 8 others
+    np.testing.assert_allclose(p_o[:2], [1.0, 5 / 6])
+    np.testing.assert_allclose(p_n[:2], [3 / 8, 0.0])
+    p_o, p_n = rules.priority_probabilities(queue, overdue, cap, 0.5)
+    np.testing.assert_allclose(p_o[0], (0.5 * 2 + 0.5 * 5 * 0.2) / 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.floats(0, 80)), min_size=1, max_size=10),
+       st.floats(0, 1))
+def test_priority_never_closes_more_than_capacity_or_queue(cells, priority):
+    others = np.array([a for a, _, _ in cells], dtype=float)
+    overdue = np.array([b for _, b, _ in cells], dtype=float)
+    cap = np.array([c for _, _, c in cells])
+    queue = others + overdue
+    p_o, p_n = rules.priority_probabilities(queue, overdue, cap, priority)
+    assert ((p_o >= 0) & (p_o <= 1) & (p_n >= 0) & (p_n <= 1)).all()
+    expected = p_o * overdue + p_n * others
+    assert (expected <= np.minimum(cap, queue) + 1e-9).all()

@@ -2,8 +2,9 @@
 
 A run writes into a fresh folder: ``manifest.json`` (everything needed to rebuild the run),
 ``timeseries.parquet`` (one row per step), ``communities.parquet`` (one row per community per
-step), ``scenario.toml``, for a network read from a file a copy of the file(s) it names, and,
-when a figure writer is given, ``figures/``. Files are first written to a temporary sibling folder
+step), ``institutions.parquet`` (one row per institution per step), ``scenario.toml``, for a
+network read from a file a copy of the file(s) it names, and, when a figure writer is given,
+``figures/``. Files are first written to a temporary sibling folder
 that is renamed into place at the end, so a failed run leaves nothing behind and never
 overwrites an earlier one.
 """
@@ -306,6 +307,7 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *,
     with atomic_folder(out_dir) as tmp:
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         cs.to_parquet(tmp / "communities.parquet", index=False)
+        pd.DataFrame(model.institution_table()).to_parquet(tmp / "institutions.parquet", index=False)
         for original, copy in network_copies(model.settings).values():
             shutil.copyfile(original, tmp / copy)
         (tmp / "scenario.toml").write_text(scenario_toml(recorded_scenario(model.settings)), encoding="utf-8")

@@ -17,11 +17,22 @@ import numpy as np
 
 from cogov_sim.model import rules
 from cogov_sim.model.parameters import CATEGORIES, COGOVERNANCE_MODES
+from cogov_sim.model.policies import get_policy
+from cogov_sim.model.policies.views import EnterpriseView, GovernmentView, OrganisationView, check_action
+from cogov_sim.model.rules import QUEUED
 
 if TYPE_CHECKING:
     from cogov_sim.model.model import CoGovModel
 
 COLLABORATIVE = COGOVERNANCE_MODES.index("collaborative")
+#: The costed levers in the order a short budget pays them under ``protect_running``: running
+#: the channels and staff, then programmes, then investment (cut first).
+BUDGET_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("running", ("online_platform", "hotline", "grid_workers", "active_service")),
+    ("programmes", ("transparency", "data_sharing", "awareness_campaign", "third_party_evaluation", "partnerships",
+                    "cogovernance_mode")),
+    ("investment", ("digital_investment", "security_investment", "training")),
+)
 
 
 class _WeakIdCounters:
@@ -54,38 +65,79 @@ class Enterprise(Institution):
     """An enterprise: capacity to help with local problems, technical capability, and data.
 
     It serves some communities; it helps close cases there as far as the co-governance mode
-    engages it, unpaid out of social responsibility (``csr``) and, under collaborative
-    co-governance, under paid service contracts. Its technical capability makes digital
-    investment go further under partnerships, and the records it processes for the government
-    carry its own data security. Source: Fang (2024) 2.3, 4.1, 4.2.
+    engages it, unpaid out of social responsibility (``csr``, which it decides) and, under
+    collaborative co-governance, under a paid service contract when it takes one. Its technical
+    capability makes digital investment go further under partnerships, and the records it
+    processes for the government carry its own data security. Its reputation follows the help
+    residents see from it. Source: Fang (2024) 2.3, 4.1, 4.2.
     """
 
+    kind = "enterprise"
+
     def __init__(self, model: CoGovModel, *, communities: np.ndarray, capacity: float, csr: float,
-                 tech: float, security: float):
+                 tech: float, security: float, reputation: float, reservation: float):
         super().__init__(model)
         self.communities = communities
         self.capacity = capacity  # cases/week at full engagement, over all its communities
-        self.csr = csr
+        self.disposition = csr    # resting readiness to help unpaid, 0-1
+        self.csr = csr            # readiness to help unpaid now, 0-1 (decided)
         self.tech = tech
         self.security = security
+        self.reputation = reputation    # 0-1, among residents where it works
+        self.reservation = reservation  # share of the contract price that covers its costs
+        self.contract = False           # holds a service contract (decided)
+        self.policy = get_policy("enterprise", model.settings.institutions.enterprise_policy)
 
-    def offer_capacity(self, mode_weight: np.ndarray, contract: np.ndarray) -> np.ndarray:
-        """Cases per week this enterprise helps close in each community."""
+    def offer_capacity(self, mode_weight: np.ndarray, paid: np.ndarray) -> np.ndarray:
+        """Cases per week this enterprise helps close in each community: its capacity spread over
+        its communities, times the mode's engagement, times ``csr`` plus, under a contract, the
+        paid share ``paid`` (per community) of the rest."""
         out = np.zeros(mode_weight.size)
         c = self.communities
-        engagement = self.csr + (1.0 - self.csr) * contract[c]
+        engagement = self.csr + (1.0 - self.csr) * (paid[c] if self.contract else 0.0)
         out[c] = self.capacity / c.size * mode_weight[c] * engagement
         return out
+
+    def view(self) -> EnterpriseView:
+        """What it sees (:class:`~cogov_sim.model.policies.views.EnterpriseView`)."""
+        m = self.model
+        c = self.communities
+        offered = m.contract_offer()
+        return EnterpriseView(
+            week=m.steps, communities=c.copy(), csr=self.csr, disposition=self.disposition,
+            reputation=self.reputation, demand=m.open_cases_per_1000()[c],
+            visibility=float(np.mean(m.effective["transparency"][c])), contract_offered=bool(offered[c].any()),
+            price_share=float(np.mean(m.contract_funding()[c])), reservation=self.reservation,
+            rules=m.settings.institutions)
+
+    def step(self) -> None:
+        """Update its reputation from the help residents saw, then decide CSR and the contract."""
+        m = self.model
+        self.reputation = float(rules.toward(self.reputation, m.help_seen(self), m.settings.institutions.reputation_rate))
+        view = self.view()
+        action = self.policy(view)
+        check_action(self.kind, view, action)
+        self.csr, self.contract = float(action.csr), bool(action.accept_contract)
+
+    def decisions(self) -> dict:
+        """Its decisions and state for ``institutions.parquet`` (columns of
+        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
+        return {"csr": self.csr, "reputation": self.reputation, "contract": float(self.contract),
+                "offer": float(self.model.enterprise_offers[self.unique_id].sum())}
 
 
 class SocialOrganisation(Institution):
     """A community organisation, NGO, volunteer group, or professional/academic third party.
 
-    It works in some communities and has members there. It raises its members' awareness of
-    the participation channels (campaigns), mediates and solves some problems as far as the
-    co-governance mode engages it, and, if it is a third party, can evaluate need for the
-    government with an error that falls with its independence. Source: Fang (2024) 2.3, 4.2.
+    It works in some communities and has members there. It decides where to campaign (raising
+    its members' awareness of the participation channels) and where to put its capacity to
+    mediate and solve problems, which the co-governance mode engages; its credibility follows
+    the results residents see where it works; a third party can evaluate need for the
+    government, with an error that falls with its independence and with the data it gets.
+    Source: Fang (2024) 2.3, 4.2.
     """
+
+    kind = "social_organisation"
 
     def __init__(self, model: CoGovModel, *, communities: np.ndarray, capacity: float, credibility: float,
                  independence: float, third_party: bool):
@@ -96,13 +148,54 @@ class SocialOrganisation(Institution):
         self.independence = independence
         self.third_party = third_party
         self.members = 0
+        self.campaign = np.full(communities.size, 1.0 / communities.size)   # decided
+        self.mediation = np.full(communities.size, 1.0 / communities.size)  # decided
+        self.evaluation_error = float("nan")
+        self.policy = get_policy("social_organisation", model.settings.institutions.organisation_policy)
 
     def offer_capacity(self, mode_weight: np.ndarray) -> np.ndarray:
-        """Cases per week this organisation helps close in each community."""
+        """Cases per week this organisation helps close in each community: its capacity by its
+        mediation shares, times the mode's engagement and its credibility."""
         out = np.zeros(mode_weight.size)
         c = self.communities
-        out[c] = self.capacity / c.size * mode_weight[c] * self.credibility
+        out[c] = self.capacity * self.mediation * mode_weight[c] * self.credibility
         return out
+
+    def campaign_focus(self) -> np.ndarray:
+        """Its campaign effort per community it works in, relative to spreading it evenly (1 each)."""
+        return self.campaign * self.communities.size
+
+    def view(self) -> OrganisationView:
+        """What it sees (:class:`~cogov_sim.model.policies.views.OrganisationView`)."""
+        m = self.model
+        c = self.communities
+        return OrganisationView(
+            week=m.steps, communities=c.copy(), members=m.members_by_community(self)[c],
+            participation=m.participation_by_community()[c], unmet=m.unreported_per_1000()[c],
+            credibility=self.credibility, rules=m.settings.institutions)
+
+    def step(self) -> None:
+        """Update its credibility from the results seen where it works, then decide where to
+        campaign and mediate."""
+        m = self.model
+        seen = m.local_resolution(self.communities)
+        if np.isfinite(seen):
+            self.credibility = float(rules.toward(self.credibility, seen, m.settings.institutions.credibility_rate))
+        view = self.view()
+        action = self.policy(view)
+        check_action(self.kind, view, action)
+        self.campaign = np.asarray(action.campaign, dtype=np.float64).copy()
+        self.mediation = np.asarray(action.mediation, dtype=np.float64).copy()
+
+    def decisions(self) -> dict:
+        """Its decisions and state for ``institutions.parquet`` (columns of
+        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
+        top = int(np.argmax(self.campaign))
+        return {"credibility": self.credibility, "campaign_target": float(self.communities[top]),
+                "campaign_focus": float(self.campaign[top]), "mediation_target":
+                float(self.communities[int(np.argmax(self.mediation))]),
+                "offer": float(self.model.organisation_offers[self.unique_id].sum()),
+                "evaluation_error": self.evaluation_error if self.third_party else float("nan")}
 
 
 class Government(Institution):
@@ -111,8 +204,11 @@ class Government(Institution):
     Its departments are the issue categories. Per community it keeps the platform quality,
     data-security level, staff skill and service orientation, which move slowly toward levels set
     by funded levers; across communities and categories it keeps an allocation of its
-    caseworkers' effort, re-decided periodically. Source: model.md; Fang (2024) sections 2-4.
+    caseworkers' effort and, per community, how hard they work, both re-decided every decision
+    period by its policy from what it observes. Source: model.md; Fang (2024) sections 2-4.
     """
+
+    kind = "government"
 
     def __init__(self, model: CoGovModel):
         super().__init__(model)
@@ -141,36 +237,74 @@ class Government(Institution):
         self._arrived_decided = np.zeros((k, len(CATEGORIES)))  # arrivals before the last decision
         self._arrived_tracked = np.zeros((k, len(CATEGORIES)))  # arrivals up to the last tracked week
         self.funding = np.ones(k)
+        #: Funded share of each costed lever this week, per community.
+        self.funded: dict[str, np.ndarray] = {}
+        self.cost = np.zeros(k)
         self.spend = np.zeros(k)
         self.cumulative_spend_by_community = np.zeros(k)
         self.staff = g.staff_per_10k * model.residents.n / 1e4
+        #: Caseworker effort per community as a multiple of normal hours (decided).
+        self.effort = np.ones(k)
+        #: Share of each department's capacity serving overdue cases first, per community (decided).
+        self.priority = np.zeros(k)
+        self.failed = np.zeros(k)  # failed cases since the last decision (complaints)
+        self.period_weeks = 0      # weeks since the last decision
+        self.complaints = np.zeros(k)  # complaints per 1,000 residents per week at the last decision
+        self.policy = get_policy("government", s.institutions.government_policy)
 
     # -- money ---------------------------------------------------------------------------------
+    def lever_costs(self) -> dict[str, np.ndarray]:
+        """This week's cost of each costed lever per community, CNY (``[costs]``; the lever values
+        that are money are CNY/resident/year)."""
+        m = self.model
+        c = m.settings.costs
+        lv = m.levers
+        per_week = m.network.community_sizes.astype(np.float64) / 52.0
+        return {
+            "online_platform": per_week * c.platform_operation * lv["online_platform"],
+            "hotline": per_week * c.hotline_operation * lv["hotline"],
+            "grid_workers": per_week * lv["grid_workers"] / 1000.0 * c.grid_worker_wage,
+            "active_service": per_week * c.active_service * lv["active_service"],
+            "transparency": per_week * c.transparency * lv["transparency"],
+            "data_sharing": per_week * c.data_sharing * lv["data_sharing"],
+            "awareness_campaign": per_week * c.awareness_campaign * lv["awareness_campaign"],
+            "third_party_evaluation": per_week * c.evaluation * lv["third_party_evaluation"],
+            "partnerships": per_week * c.partnerships * lv["partnerships"],
+            "cogovernance_mode": per_week * c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE),
+            "digital_investment": per_week * lv["digital_investment"],
+            "security_investment": per_week * lv["security_investment"],
+            "training": per_week * lv["training"],
+        }
+
     def fund(self) -> None:
         """Pay this week's lever costs out of this week's budget, per community.
 
-        A community's costs are paid in full when its weekly budget covers them; otherwise every
-        costed lever there runs at the funded share. Nothing carries over, so no budget is ever
-        negative and no money is spent twice.
+        When the budget covers every cost, everything is paid. When it does not, the government
+        chooses what to keep (``institutions.budget_priority``): under ``protect_running`` it pays
+        the tiers of :data:`BUDGET_TIERS` in order, running the channels and staff first, then
+        programmes, and cuts investment first, as governments under fiscal consolidation cut
+        public investment more than current spending (Bamba, Combes & Minea 2019, Applied
+        Economics); within a tier, and under ``pro_rata`` across all, every lever runs at the same
+        funded share. Nothing carries over, so no budget is ever negative and no money is spent
+        twice. :attr:`funded` holds each lever's funded share, :attr:`funding` the overall one.
         """
         m = self.model
         s = m.settings
-        lv = m.levers
-        n_k = m.network.community_sizes.astype(np.float64)
-        per_week = n_k / 52.0
-        c = s.costs
-        cost = per_week * (
-            lv["digital_investment"] + lv["security_investment"] + lv["training"]
-            + c.platform_operation * lv["online_platform"] + c.hotline_operation * lv["hotline"]
-            + c.transparency * lv["transparency"] + c.data_sharing * lv["data_sharing"]
-            + c.awareness_campaign * lv["awareness_campaign"] + c.active_service * lv["active_service"]
-            + c.evaluation * lv["third_party_evaluation"] + c.partnerships * lv["partnerships"]
-            + c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE)
-            + lv["grid_workers"] / 1000.0 * c.grid_worker_wage
-        )
+        costs = self.lever_costs()
+        per_week = m.network.community_sizes.astype(np.float64) / 52.0
         available = s.government.budget * per_week * (1.0 - m.budget_cut)
-        self.funding = np.divide(available, cost, out=np.ones_like(cost), where=cost > 0).clip(0.0, 1.0)
-        self.spend = self.funding * cost
+        tiers = BUDGET_TIERS if s.institutions.budget_priority == "protect_running" else (("all", tuple(costs)),)
+        self.funded = {}
+        left = available.copy()
+        for _, levers in tiers:
+            cost = sum(costs[name] for name in levers)
+            share = np.divide(left, cost, out=np.ones_like(cost), where=cost > 0).clip(0.0, 1.0)
+            left = np.maximum(left - share * cost, 0.0)
+            for name in levers:
+                self.funded[name] = share
+        self.cost = sum(costs.values())
+        self.spend = sum(self.funded[name] * cost for name, cost in costs.items())
+        self.funding = np.divide(self.spend, self.cost, out=np.ones_like(self.cost), where=self.cost > 0)
         self.cumulative_spend_by_community = self.cumulative_spend_by_community + self.spend
 
     # -- capacity ------------------------------------------------------------------------------
@@ -204,8 +338,9 @@ class Government(Institution):
                                                               * self.platform_quality)
 
     def capacity(self) -> np.ndarray:
-        """Caseworker capacity per (community, category) cell, cases/week."""
-        return self.staff * self.allocation * self.productivity()[:, None]
+        """Caseworker capacity per (community, category) cell, cases/week: staff by allocation,
+        productivity and effort."""
+        return self.staff * self.allocation * (self.productivity() * self.effort)[:, None]
 
     def grid_capacity(self) -> np.ndarray:
         """Cases per week that grid workers settle on the spot, per community."""
@@ -238,21 +373,96 @@ class Government(Institution):
         credibility = float(np.mean([o.credibility for o in tp]))
         return m.settings.decision.evaluation_weight * credibility * m.effective["third_party_evaluation"]
 
-    def decide(self) -> None:
-        """Re-allocate caseworker effort (model.md process 4; Fang 2024, 2.1)."""
+    def evaluate_need(self) -> np.ndarray:
+        """The third parties' estimate of need per (community, category) since the last decision.
+
+        Their surveys observe each new issue with chance ``evaluation_coverage`` (doubled at full
+        data sharing: the data they are given) and scale up what they saw; an evaluator that is
+        not independent echoes what the government already records instead (its estimate is
+        ``independence * survey + (1 - independence) * recorded``, the recorded demand scaled to
+        the survey's total): evaluators who depend on whoever commissions them come under pressure
+        to report what it wants (Pleger et al. 2017, Am. J. Evaluation; in China, Zheng & Bu 2020 on
+        "pseudo-independent" third-party evaluation). Each third party's ``evaluation_error`` is the total variation
+        distance between the estimate's shares and the true need's. Draws: ``decision`` stream,
+        every decision, evaluation or not."""
         m = self.model
-        d = m.settings.decision
+        inst = m.settings.institutions
+        coverage = np.clip(inst.evaluation_coverage * (1.0 + m.effective["data_sharing"]), 1e-9, 1.0)
+        counts = np.rint(self.arrived).astype(np.int64)
+        seen = m.streams["decision"].binomial(counts, np.broadcast_to(coverage[:, None], counts.shape))
+        survey = seen / coverage[:, None]
         tp = [o for o in m.social_organisations if o.third_party]
-        independence = float(np.mean([o.independence for o in tp])) if tp else 0.0
-        noise = m.streams["decision"].lognormal(0.0, 1.0, size=self.arrived.shape)
-        sd = d.evaluation_noise * (1.0 - independence)
-        estimate = self.arrived * noise**sd
-        data_driven = m.effective["decision_mode"] > 0.5
-        self.allocation = rules.reallocate(self.allocation, self.observed, estimate, data_driven,
-                                           self.evaluation_weight(), adjustment=d.adjustment)
+        if not tp:
+            return np.zeros_like(survey)
+        independence = float(np.mean([o.independence for o in tp]))
+        recorded = self.observed.sum()
+        echo = self.observed * (survey.sum() / recorded) if recorded > 0 else survey
+        estimate = independence * survey + (1.0 - independence) * echo
+        error = 1.0 - rules.responsiveness(estimate, self.arrived) if self.arrived.sum() > 0 else float("nan")
+        for o in tp:
+            o.evaluation_error = error
+        return estimate
+
+    def overdue(self) -> np.ndarray:
+        """Queued cases waiting beyond patience now, per (community, category)."""
+        m = self.model
+        r = m.residents
+        late = np.flatnonzero((r.status == QUEUED) & (r.wait > m.settings.government.patience_weeks))
+        k = m.n_communities
+        return np.bincount(r.community[late] * len(CATEGORIES) + r.category[late],
+                           minlength=k * len(CATEGORIES)).reshape(k, len(CATEGORIES)).astype(np.float64)
+
+    def queued(self) -> np.ndarray:
+        """Queued cases now, per (community, category)."""
+        m = self.model
+        r = m.residents
+        q = np.flatnonzero(r.status == QUEUED)
+        k = m.n_communities
+        return np.bincount(r.community[q] * len(CATEGORIES) + r.category[q],
+                           minlength=k * len(CATEGORIES)).reshape(k, len(CATEGORIES)).astype(np.float64)
+
+    def view(self) -> GovernmentView:
+        """What it sees (:class:`~cogov_sim.model.policies.views.GovernmentView`)."""
+        m = self.model
+        inst = m.settings.institutions
+        sizes = np.maximum(m.network.community_sizes, 1)
+        self.complaints = self.failed / max(self.period_weeks, 1) / sizes * 1000.0
+        unrecorded = np.maximum(self.arrived - self.observed, 0.0)
+        estimate = self.evaluate_need()
+        return GovernmentView(
+            week=m.steps, allocation=self.allocation.copy(), effort=self.effort.copy(), recorded=self.observed.copy(),
+            integrated=inst.integration_reach * m.effective["data_sharing"][:, None] * unrecorded,
+            overdue=self.overdue(), queue=self.queued(), capacity=self.capacity(), complaints=self.complaints.copy(),
+            estimate=estimate,
+            evaluation_weight=self.evaluation_weight(), data_driven=m.effective["decision_mode"] > 0.5,
+            transparency=m.effective["transparency"].copy(), adjustment=m.settings.decision.adjustment,
+            rules=inst)
+
+    def step(self) -> None:
+        """Decide the allocation of effort and the effort per community (model.md process 4; Fang
+        2024, 2.1-2.2), then start a new decision period."""
+        view = self.view()
+        action = self.policy(view)
+        check_action(self.kind, view, action)
+        self.allocation = np.asarray(action.allocation, dtype=np.float64) / np.sum(action.allocation)
+        self.effort = np.asarray(action.effort, dtype=np.float64).copy()
+        self.priority = np.asarray(action.priority, dtype=np.float64).copy()
         self.observed[:] = 0.0
         self._arrived_decided += self.arrived
         self.arrived[:] = 0.0
+        self.failed[:] = 0.0
+        self.period_weeks = 0
+
+    def decisions(self) -> dict:
+        """Its decisions and state for ``institutions.parquet`` (columns of
+        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
+        sizes = self.model.network.community_sizes.astype(np.float64)
+        row = {"effort": float(self.effort @ sizes / sizes.sum()),
+               "priority": float(self.priority @ sizes / sizes.sum()), "complaints": float(self.complaints @ sizes
+                                                                                      / sizes.sum()),
+               "offer": float(self.capacity().sum())}
+        row.update({f"allocation_{c}": float(a) for c, a in zip(CATEGORIES, self.allocation.sum(axis=0), strict=True)})
+        return row
 
     def track_need(self) -> None:
         """Put this week's true new need (arrivals per community and category, whether reported

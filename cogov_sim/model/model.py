@@ -209,7 +209,7 @@ class CoGovModel(mesa.Model):
             served = np.sort(rng.choice(k, size=min(ent.communities_served, k), replace=False))
             Enterprise(self, communities=served, capacity=total * weights[i] / weights.sum(),
                        csr=float(rng.beta(*_ab(ent.csr_mean))), tech=float(rng.beta(*_ab(ent.tech_mean))),
-                       security=float(rng.beta(*_ab(ent.security_mean))))
+                       security=float(rng.beta(*_ab(ent.security_mean))), reputation=0.5, reservation=1.0)
         weights = rng.lognormal(0.0, 0.5, size=org.count)
         total = org.capacity_per_10k * n / 1e4
         n_third = int(round(org.count * org.third_party_share))
@@ -228,19 +228,40 @@ class CoGovModel(mesa.Model):
             o.members = int(joins.sum())
         self.enterprises = list(self.agents_by_type.get(Enterprise, []))
         self.social_organisations = list(self.agents_by_type.get(SocialOrganisation, []))
-        k_ones, k_zeros = np.ones(k), np.zeros(k)
-        #: Offers of all institutions per community at full engagement. Offers are linear in the
-        #: engagement weights, so the week's offer is these times the mode's weights.
-        self._ent_unpaid = sum((e.offer_capacity(k_ones, k_zeros) for e in self.enterprises), np.zeros(k))
-        self._ent_paid = sum((e.offer_capacity(k_ones, k_ones) for e in self.enterprises), np.zeros(k)) \
-            - self._ent_unpaid
-        self._org_offer = sum((o.offer_capacity(k_ones) for o in self.social_organisations), np.zeros(k))
+        inst = s.institutions
+        for e in self.enterprises:  # drawn after the rest, so that earlier draws stay as they were
+            e.reservation = float(rng.beta(*_ab(inst.reservation_mean)))
         self.enterprise_tech = float(np.mean([e.tech for e in self.enterprises])) if self.enterprises else 0.0
         self.enterprise_security = float(np.mean([e.security for e in self.enterprises])) if self.enterprises else 1.0
-        credibility = np.array([o.credibility for o in self.social_organisations] + [0.0])
         members = np.flatnonzero(member_of >= 0)
-        #: Members of social organisations: index, community, their organisation's credibility.
-        self._members = (members, community[members], credibility[member_of[members]])
+        #: Members of each organisation per community, (organisations, communities).
+        self.organisation_members = np.zeros((len(self.social_organisations), k))
+        np.add.at(self.organisation_members, (member_of[members], community[members]), 1.0)
+        #: Members of social organisations: index, community, and how strongly their
+        #: organisation's campaign reaches them (credibility times campaign focus, see
+        #: :meth:`campaign_pull`).
+        self._members = (members, community[members], np.zeros(members.size))
+        self.enterprise_offers: dict[int, np.ndarray] = {e.unique_id: np.zeros(k) for e in self.enterprises}
+        self.organisation_offers: dict[int, np.ndarray] = {o.unique_id: np.zeros(k)
+                                                           for o in self.social_organisations}
+        self._period = {name: np.zeros(k) for name in ("resolved", "ended", "by_enterprise")}
+        self.institution_rows: list[dict] = []
+        self.update_campaign_pull()
+
+    def campaign_pull(self) -> np.ndarray:
+        """How strongly each organisation's campaign reaches a member in each community,
+        (organisations + 1, communities): its credibility times its campaign focus there (its
+        share of campaign effort over an even share); the last row, for residents who belong to
+        no organisation, is 0."""
+        pull = np.zeros((len(self.social_organisations) + 1, self.n_communities))
+        for j, o in enumerate(self.social_organisations):
+            pull[j, o.communities] = o.credibility * o.campaign_focus()
+        return pull
+
+    def update_campaign_pull(self) -> None:
+        """Give each member the pull of their organisation's campaign where they live."""
+        mi, mc, _ = self._members
+        self._members = (mi, mc, self.campaign_pull()[self.residents.member_of[mi], mc])
 
     def _setup_levers(self) -> None:
         s = self.settings
@@ -277,10 +298,10 @@ class CoGovModel(mesa.Model):
     def _effective_levers(self) -> dict[str, np.ndarray]:
         """Lever values as their mechanisms see them: scaled by funding where they cost money, and
         neutral for levers listed in ``run.inert_levers``."""
-        f = self.government.funding if hasattr(self, "government") else np.ones(self.n_communities)
+        funded = self.government.funded if hasattr(self, "government") else {}
         eff = {}
         for name, value in self._levers.items():
-            v = value * f if name in FUNDED else value.copy()
+            v = value * funded.get(name, 1.0) if name in FUNDED else value.copy()
             if name in self.settings.run.inert_levers and not self._burning_in:
                 v = np.full_like(v, NEUTRAL.get(name, 0.0))
             eff[name] = v
@@ -358,7 +379,7 @@ class CoGovModel(mesa.Model):
             self.revise_volunteering()
         self.suffer_data_risk()
         if t % self.settings.decision.interval == 0:
-            self.government.decide()
+            self.institutions_decide()
         self.government.track_need()
         if record:
             self.measure(t)
@@ -450,7 +471,8 @@ class CoGovModel(mesa.Model):
         p = s.social_orgs.public_reach * self.network.by_resident(campaign)
         mi, mc, mcred = self._members
         if mi.size:
-            p[mi] = 1.0 - (1.0 - p[mi]) * (1.0 - s.social_orgs.campaign_reach * campaign[mc] * mcred * org_w[mc])
+            p[mi] = 1.0 - (1.0 - p[mi]) * (1.0 - np.minimum(
+                s.social_orgs.campaign_reach * campaign[mc] * mcred * org_w[mc], 1.0))
         self._recent = recent = (t - r.last_part) <= s.participation.window
         aware_nb = self._aware_neighbours(r.aware)
         r.aware = rules.awareness_transition(r.aware, aware_nb, recent, p, threshold=s.awareness.threshold,
@@ -522,8 +544,11 @@ class CoGovModel(mesa.Model):
         queued = np.flatnonzero(r.status == QUEUED)
         cell = r.community[queued] * N_CAT + r.category[queued]
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
+        late = r.wait[queued] > self.settings.government.patience_weeks
         self._week["queued"] = queued
         self._week["cell"] = cell
+        self._week["late"] = late
+        self._week["overdue"] = np.bincount(cell[late], minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
         return queue, self.capacity_by_sector(queue, self.network.community_sum(r.cooperator))
 
     def capacity_by_sector(self, queue: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
@@ -534,25 +559,35 @@ class CoGovModel(mesa.Model):
         mode = self.effective["cogovernance_mode"].astype(int)
         ent_w = self.mode_weights("enterprise_weight")
         org_w = self.mode_weights("org_weight")
-        contract = (mode == COLLABORATIVE) * self.government.funding
-        ent = ent_w * (self._ent_unpaid + self._ent_paid * contract)
-        org = org_w * self._org_offer
+        paid = (mode == COLLABORATIVE) * self.contract_funding()
+        ent = np.zeros(self.n_communities)
+        for e in self.enterprises:
+            offer = self.enterprise_offers[e.unique_id] = e.offer_capacity(ent_w, paid)
+            ent += offer
+        org = np.zeros(self.n_communities)
+        for o in self.social_organisations:
+            offer = self.organisation_offers[o.unique_id] = o.offer_capacity(org_w)
+            org += offer
         vol = volunteers * s.volunteering.cases_per_volunteer
         total = queue.sum(axis=1, keepdims=True)
         share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
         gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
+        self._enterprise_offer = ent
         return np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
 
-    def handling_odds(self, queue: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per cell (flat, community * categories + category): the chance a queued case closes
-        this week and each sector's share of the closing capacity; per community: the factor
-        on the chance of a cross-department case (silos)."""
+    def handling_odds(self, queue: np.ndarray, overdue: np.ndarray,
+                      cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell (flat, community * categories + category): the chance that an overdue queued
+        case and that another queued case close this week (the government's escalation priority,
+        :func:`rules.priority_probabilities`) and each sector's share of the closing capacity;
+        per community: the factor on the chance of a cross-department case (silos)."""
         s = self.settings
-        p_cell = rules.resolution_probability(queue, cap.sum(axis=-1)).reshape(-1)
+        p_overdue, p_other = rules.priority_probabilities(queue, overdue, cap.sum(axis=-1),
+                                                          self.government.priority[:, None])
         relief = self.mode_weights("silo_relief")
         silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
                                  s.government.silo_penalty)
-        return p_cell, silo, rules.sector_shares(cap.reshape(-1, 4))
+        return p_overdue.reshape(-1), p_other.reshape(-1), silo, rules.sector_shares(cap.reshape(-1, 4))
 
     def handle_cases(self) -> None:
         """Departments, enterprises, organisations and volunteers close queued cases; silos slow
@@ -562,8 +597,9 @@ class CoGovModel(mesa.Model):
         u = self.streams["handling"].random(self.n)
         queue, cap = self.sector_capacity()
         queued, cell = self._week["queued"], self._week["cell"]
-        p_cell, silo, shares = self.handling_odds(queue, cap)
-        p = p_cell[cell] * np.where(r.cross[queued], silo[r.community[queued]], 1.0)
+        p_overdue, p_other, silo, shares = self.handling_odds(queue, self._week["overdue"], cap)
+        p = np.where(self._week["late"], p_overdue[cell], p_other[cell]) * np.where(
+            r.cross[queued], silo[r.community[queued]], 1.0)
         uq = u[queued]
         ok = uq < p
         resolved = queued[ok]
@@ -572,6 +608,7 @@ class CoGovModel(mesa.Model):
         failed = queued[~ok & (wait_after >= s.government.max_wait_weeks)]
         unrep = np.flatnonzero(r.status == UNREPORTED)
         given_up = unrep[r.issue_age[unrep] + 1 >= s.issues.max_unreported_weeks]
+        self.tally_period(resolved, sector, failed, given_up)
         self._week.update(resolved=resolved, sector=sector, failed=failed, given_up=given_up,
                           resolved_wait=r.wait[resolved].astype(np.float64),
                           failed_wait=r.wait[failed].astype(np.float64))
@@ -581,6 +618,22 @@ class CoGovModel(mesa.Model):
             r.channel[closed] = -1
         r.issue_age += r.status != NONE
         r.wait += r.status == QUEUED
+
+    def tally_period(self, resolved: np.ndarray, sector: np.ndarray, failed: np.ndarray,
+                     given_up: np.ndarray) -> None:
+        """Add this week's closed cases (resident indices; ``sector`` of each resolved one) to the
+        counts of the decision period that institutions observe: resolved and ended issues per
+        community, cases resolved by enterprises, and failed cases (complaints)."""
+        k = self.n_communities
+        c = self.residents.community
+        period = self._period
+        done = np.bincount(c[resolved], minlength=k)
+        lost = np.bincount(c[failed], minlength=k)
+        period["resolved"] += done
+        period["ended"] += done + lost + np.bincount(c[given_up], minlength=k)
+        period["by_enterprise"] += np.bincount(c[resolved[sector == 1]], minlength=k)
+        self.government.failed += lost
+        self.government.period_weeks += 1
 
     def learn_from_outcomes(self) -> None:
         """Past experience fades (attitudes move back toward their resting levels); then own
@@ -653,7 +706,7 @@ class CoGovModel(mesa.Model):
         d = s.data
         record_share = records / np.maximum(self.network.community_sizes, 1)
         mode = self.effective["cogovernance_mode"].astype(int)
-        outsourced = np.maximum(self.effective["partnerships"], (mode == COLLABORATIVE) * self.government.funding)
+        outsourced = np.maximum(self.effective["partnerships"], (mode == COLLABORATIVE) * self.contract_funding())
         return rules.breach_probability(record_share, self.government.security, self.effective["data_sharing"],
                                         outsourced, hazard=d.breach_hazard, sharing_records=d.sharing_records,
                                         enterprise_share=s.enterprises.data_share,
@@ -678,6 +731,106 @@ class CoGovModel(mesa.Model):
             nb = self.network.neighbour_mask_share(exposed)
             r.privacy = rules.toward(r.privacy, 1.0, d.neighbour_privacy_gain * nb + d.media_privacy_gain * hit)
         r.has_record &= u < d.record_retention
+
+    # ------------------------------------------------------------------------------------- institutions
+    def institutions_decide(self) -> None:
+        """Every decision period, each institution observes and decides through its policy, in the
+        order social organisations (and third parties' evaluations), enterprises, government, so
+        that the government's decision can use this period's evaluation (model.md, Institutions
+        decide). Each kind is driven through its ``AgentSet``; the period's counts then restart."""
+        for kind in (SocialOrganisation, Enterprise, Government):
+            agents = self.agents_by_type.get(kind)
+            if agents:
+                agents.do("step")
+        self.update_campaign_pull()
+        for counts in self._period.values():
+            counts[:] = 0.0
+
+    def set_policy(self, kind: str, policy) -> None:
+        """From now on, institutions of ``kind`` (government, enterprise, social_organisation) decide
+        by ``policy``: a registered name, or any function from the kind's view to its action
+        (:mod:`cogov_sim.model.policies`), such as a person's choices in a workshop."""
+        from cogov_sim.model.policies import KINDS, get_policy
+
+        if kind not in KINDS:
+            raise ValueError(f"unknown institution kind {kind!r}; known: {', '.join(KINDS)}")
+        fn = get_policy(kind, policy) if isinstance(policy, str) else policy
+        agents = {"government": [self.government], "enterprise": self.enterprises,
+                  "social_organisation": self.social_organisations}[kind]
+        for agent in agents:
+            agent.policy = fn
+
+    def contract_offer(self) -> np.ndarray:
+        """Where the government offers enterprises service contracts: collaborative co-governance
+        with the contract budget at least partly funded, per community."""
+        mode = self.effective["cogovernance_mode"].astype(int)
+        return (mode == COLLABORATIVE) & (self.contract_funding() > 0)
+
+    def contract_funding(self) -> np.ndarray:
+        """Funded share of the service-contract budget this week, per community."""
+        return self.government.funded.get("cogovernance_mode", np.ones(self.n_communities))
+
+    def open_cases_per_1000(self) -> np.ndarray:
+        """Queued cases per 1,000 residents now, per community."""
+        queued = self.network.community_sum(self.residents.status == QUEUED)
+        return queued / np.maximum(self.network.community_sizes, 1) * 1000.0
+
+    def unreported_per_1000(self) -> np.ndarray:
+        """Open unreported issues per 1,000 residents now, per community."""
+        open_ = self.network.community_sum(self.residents.status == UNREPORTED)
+        return open_ / np.maximum(self.network.community_sizes, 1) * 1000.0
+
+    def participation_by_community(self) -> np.ndarray:
+        """Share of residents who took part within the participation window, per community."""
+        r = self.residents
+        recent = (self.steps - r.last_part) <= self.settings.participation.window
+        return self.network.community_sum(recent) / np.maximum(self.network.community_sizes, 1)
+
+    def members_by_community(self, organisation: SocialOrganisation) -> np.ndarray:
+        """The organisation's members per community."""
+        return self.organisation_members[self.social_organisations.index(organisation)]
+
+    def local_resolution(self, communities: np.ndarray) -> float:
+        """Resolved share of the issues that ended in these communities this decision period
+        (NaN when none ended): the results residents there saw."""
+        ended = self._period["ended"][communities].sum()
+        return float(self._period["resolved"][communities].sum() / ended) if ended > 0 else float("nan")
+
+    def help_seen(self, enterprise: Enterprise) -> float:
+        """Help residents saw from an enterprise this decision period, 0-1: the cases closed by
+        enterprises in each community it serves, its share by its current offer there, over
+        what it could close at full engagement (a share of its capacity)."""
+        offers = self.enterprise_offers[enterprise.unique_id]
+        total = self._enterprise_offer if hasattr(self, "_enterprise_offer") else offers
+        share = np.divide(offers, total, out=np.zeros_like(offers), where=total > 0)
+        closed = float((self._period["by_enterprise"] * share).sum())
+        weeks = max(self.government.period_weeks, 1)
+        return float(np.clip(closed / max(enterprise.capacity * weeks, 1e-12), 0.0, 1.0))
+
+    def record_institutions(self, t: int) -> None:
+        """One row per institution for week ``t`` (``institutions.parquet``)."""
+        from cogov_sim.model.outcomes import INSTITUTION_COLUMNS
+
+        blank = dict.fromkeys(INSTITUTION_COLUMNS, float("nan"))
+        for agent in (self.government, *self.enterprises, *self.social_organisations):
+            row = dict(blank)
+            row.update(agent.decisions())
+            row.update(step=t, kind=agent.kind, agent=agent.unique_id, policy=agent.policy.__name__
+                       if not hasattr(agent.policy, "policy_name") else agent.policy.policy_name)
+            self.institution_rows.append(row)
+
+    def institution_table(self) -> dict[str, np.ndarray]:
+        """Every recorded institution-week as columns (step, kind, agent, policy, then
+        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
+        from cogov_sim.model.outcomes import INSTITUTION_COLUMNS
+
+        rows = self.institution_rows
+        out = {"step": np.array([r["step"] for r in rows], dtype=np.int64),
+               "kind": np.array([r["kind"] for r in rows], dtype=object),
+               "agent": np.array([r["agent"] for r in rows], dtype=np.int64),
+               "policy": np.array([r["policy"] for r in rows], dtype=object)}
+        out.update({name: np.array([r[name] for r in rows], dtype=np.float64) for name in INSTITUTION_COLUMNS})
+        return out
 
     # ------------------------------------------------------------------------------------- outcomes
     def measure(self, t: int) -> None:
@@ -770,13 +923,14 @@ class CoGovModel(mesa.Model):
             out[o[name], :k] = level
             out[o[name], k] = level @ weights
         spend, funding = g.spend.sum(), g.funding
-        cost = (g.spend / np.maximum(funding, 1e-300)).sum()
+        cost = g.cost.sum()
         adopted = self.pilots.adopted
         out[o["adopted"], :k] = adopted
         out[o["adopted"], k] = np.count_nonzero(adopted) / k
         out[o["funding_ratio"], :k] = funding
         out[o["funding_ratio"], k] = spend / cost if cost > 0 else 1.0
         self.recorder.put(t, out)
+        self.record_institutions(t)
 
     # ------------------------------------------------------------------------------------- inspection
     def resident(self, i: int) -> ResidentView:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cogov_sim.model.parameters import CATEGORIES
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -121,6 +123,46 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
+
+
+@dataclass(frozen=True)
+class InstitutionColumn:
+    """One column of ``institutions.parquet``: its name, unit, meaning and the institution kinds
+    that fill it."""
+
+    name: str
+    unit: str
+    doc: str
+    kinds: tuple[str, ...]
+
+
+#: The decisions and state of each institution per week (``institutions.parquet``, one row per
+#: institution per week, besides ``step``, ``kind``, ``agent`` (its id) and ``policy``); NaN where
+#: a column does not apply to the kind.
+INSTITUTIONS: tuple[InstitutionColumn, ...] = (
+    InstitutionColumn("effort", "multiple of normal hours", "Caseworker effort, mean over communities weighted by "
+                      "residents.", ("government",)),
+    InstitutionColumn("priority", "share", "Share of departments' capacity serving overdue cases first, mean over "
+                      "communities weighted by residents.", ("government",)),
+    InstitutionColumn("complaints", "failed cases/1,000 residents/week", "Complaints it saw at its last decision.",
+                      ("government",)),
+    *(InstitutionColumn(f"allocation_{c}", "share", f"Share of caseworker effort on {c.replace('_', ' ')}.",
+                        ("government",)) for c in CATEGORIES),
+    InstitutionColumn("offer", "cases/week", "Cases it can close this week (caseworker capacity; an enterprise's or "
+                      "organisation's engaged capacity).", ("government", "enterprise", "social_organisation")),
+    InstitutionColumn("csr", "0-1", "Readiness to help unpaid.", ("enterprise",)),
+    InstitutionColumn("reputation", "0-1", "Reputation among residents where it works.", ("enterprise",)),
+    InstitutionColumn("contract", "0/1", "Holds a government service contract.", ("enterprise",)),
+    InstitutionColumn("credibility", "0-1", "Credibility among residents where it works.", ("social_organisation",)),
+    InstitutionColumn("campaign_target", "community", "Community with its largest share of campaign effort.",
+                      ("social_organisation",)),
+    InstitutionColumn("campaign_focus", "share", "That largest share.", ("social_organisation",)),
+    InstitutionColumn("mediation_target", "community", "Community with its largest share of mediation capacity.",
+                      ("social_organisation",)),
+    InstitutionColumn("evaluation_error", "share", "A third party's error: total variation distance between its "
+                      "estimate of need and the true need, at its last evaluation.", ("social_organisation",)),
+)
+INSTITUTION_COLUMNS: tuple[str, ...] = tuple(c.name for c in INSTITUTIONS)
 
 
 class Recorder:

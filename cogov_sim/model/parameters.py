@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, get_type_hints
 
+from cogov_sim.model.policies import POLICY_NAMES
+
 #: Issue categories, one per government department (section 3.2: departments that do not share).
 CATEGORIES: tuple[str, ...] = ("civil_affairs", "urban_management", "environment", "social_security")
 CATEGORY_LABELS_ZH: tuple[str, ...] = ("民政", "城市管理", "环境", "社会保障")
@@ -251,7 +253,8 @@ class Issues:
     mix_middle: tuple[float, ...] = p([0.20, 0.30, 0.25, 0.25], "shares", "Issue categories of residents 40-59.",
                                       "as mix_young", 0.0, 1.0, length=4)
     mix_older: tuple[float, ...] = p([0.35, 0.20, 0.15, 0.30], "shares", "Issue categories of residents 60+.",
-                                     "Jiang, Meng & Zhang (2019): welfare needs are under-voiced online",
+                                     "modelling choice: older residents' needs lean to civil affairs and social "
+                                     "security (welfare)",
                                      0.0, 1.0, length=4)
 
 
@@ -358,8 +361,6 @@ class Decision:
                           "modelling choice: partial adjustment", 0.0, 1.0)
     evaluation_weight: float = p(0.6, "share", "Weight of the third-party estimate of true need.",
                                  "Fang (2024) 4.2: third parties reduce decision risk", 0.0, 1.0)
-    evaluation_noise: float = p(0.2, "log-sd", "Error of the third-party need estimate at zero independence.",
-                                "modelling choice", 0.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -498,6 +499,69 @@ class SocialOrgs:
 
 
 @dataclass(frozen=True)
+class Institutions:
+    """How the government, enterprises and social organisations decide: which policy each kind
+    follows (cogov_sim.model.policies) and the coefficients of the shipped policies."""
+
+    government_policy: str = p("accountable", "-", "Policy of the government: 'accountable' answers to pressure "
+                               "(escalation, longer hours), 'passive' only follows the decision mode.",
+                               "cogov_sim.model.policies.government", choices=POLICY_NAMES["government"])
+    enterprise_policy: str = p("reputation", "-", "Policy of enterprises: 'reputation' sets CSR from local demand, "
+                               "visibility and reputation and takes contracts that pay; 'fixed' keeps its "
+                               "disposition and takes every contract.", "cogov_sim.model.policies.enterprise",
+                               choices=POLICY_NAMES["enterprise"])
+    organisation_policy: str = p("need", "-", "Policy of social organisations: 'need' campaigns and mediates where "
+                                 "residents are silent and need is unmet; 'members' stays with its members.",
+                                 "cogov_sim.model.policies.organisation", choices=POLICY_NAMES["social_organisation"])
+    budget_priority: str = p("protect_running", "-", "What a short budget keeps: 'protect_running' pays running "
+                             "the channels and staff first, then programmes, and cuts investment first; 'pro_rata' "
+                             "runs every costed lever at the same funded share.", "Bamba, Combes & Minea (2019), "
+                             "Applied Economics: fiscal consolidations cut government investment more than "
+                             "consumption (53 countries, 1980-2011)", choices=("protect_running", "pro_rata"))
+    accountability: float = p(0.5, "0-1", "Upward accountability: how far complaints that can reach upper levels "
+                              "press the government to answer.", "Chen, Pan & Xu (2016), AJPS 60(2): about a third of "
+                              "county governments answered an online request; a threat to tell upper levels or of "
+                              "collective action raised that considerably, a claim of loyalty did not", 0.0, 1.0,
+                              plausible=(0.2, 0.8), en="Upward accountability", zh="向上问责")
+    complaint_scale: float = p(2.0, "failed cases/1,000 residents/week", "Complaints at which their pressure is "
+                               "half its maximum.", "modelling choice (the status quo has about 5 failed cases per "
+                               "1,000 residents a week)", 0.01, 1000.0, plausible=(0.5, 5.0))
+    transparency_pressure: float = p(0.3, "0-1", "Pressure from full transparency on its own.",
+                                     "Fang (2024) 2.2: open government curbs inaction", 0.0, 1.0,
+                                     plausible=(0.1, 0.5))
+    effort_max: float = p(0.2, "share of normal hours", "Most extra caseworker effort under full pressure.",
+                          "Labour Law of the PRC (1994) art. 41: overtime at most 36 hours a month, about a fifth "
+                          "of normal hours", 0.0, 1.0, plausible=(0.1, 0.3))
+    escalation: float = p(0.5, "share", "Share of each department's capacity that serves overdue cases first "
+                          "under full pressure (escalation scales with pressure).", "modelling choice: 12345 "
+                          "rules escalate cases past their time limit (督办)", 0.0, 1.0, plausible=(0.2, 1.0))
+    integration_reach: float = p(0.5, "share", "Share of unreported need visible in departments' shared records at "
+                                 "full data sharing.", "model.md: data integration corrects for unreported need; "
+                                 "modelling choice", 0.0, 1.0, plausible=(0.2, 0.8))
+    evaluation_coverage: float = p(0.1, "share", "Share of need that third parties' surveys observe per decision "
+                                   "period without shared data (doubled at full data sharing).",
+                                   "modelling choice: a survey of a tenth of households a quarter", 0.001, 1.0,
+                                   plausible=(0.02, 0.3))
+    csr_adjustment: float = p(0.5, "share", "How far an enterprise moves toward its CSR target each decision.",
+                              "modelling choice: partial adjustment", 0.0, 1.0)
+    csr_demand_weight: float = p(0.3, "share", "Pull of local demand on CSR.", "McWilliams & Siegel (2001)",
+                                 0.0, 1.0, plausible=(0.1, 0.5))
+    csr_reputation_weight: float = p(0.2, "share", "Pull of reputation on CSR.", "Fombrun & Shanley (1990)",
+                                     0.0, 1.0, plausible=(0.0, 0.4))
+    csr_visibility_weight: float = p(0.2, "share", "Pull of visibility (transparency) on CSR.", "Campbell (2007)",
+                                     0.0, 1.0, plausible=(0.0, 0.4))
+    demand_scale: float = p(20.0, "open cases/1,000 residents", "Local demand at which its pull on CSR is half.",
+                            "modelling choice", 0.01, 10_000.0, plausible=(5.0, 50.0))
+    reputation_rate: float = p(0.2, "share/decision", "How far reputation moves toward the help residents saw.",
+                               "modelling choice", 0.0, 1.0)
+    reservation_mean: float = p(0.6, "share of price", "Mean share of the contract price an enterprise needs to "
+                                "cover its costs.", "modelling choice", 0.0, 1.0, plausible=(0.3, 0.9))
+    credibility_rate: float = p(0.2, "share/decision", "How far an organisation's credibility moves toward the "
+                                "resolved share of need where it works.", "modelling choice: residents judge by "
+                                "results they see", 0.0, 1.0)
+
+
+@dataclass(frozen=True)
 class Awareness:
     """Awareness of the participation channels: complex contagion (Centola & Macy 2007)."""
 
@@ -620,6 +684,7 @@ SECTIONS: dict[str, type] = {
     "capacity": CapacityChange,
     "enterprises": Enterprises,
     "social_orgs": SocialOrgs,
+    "institutions": Institutions,
     "awareness": Awareness,
     "volunteering": Volunteering,
     "cogovernance": CoGovernance,

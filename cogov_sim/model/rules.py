@@ -209,6 +209,26 @@ def resolution_probability(queue: np.ndarray, capacity: np.ndarray) -> np.ndarra
     return np.divide(capacity, queue, out=np.ones_like(capacity, dtype=np.float64), where=queue > 0).clip(0, 1)
 
 
+def priority_probabilities(queue: np.ndarray, overdue: np.ndarray, capacity: np.ndarray,
+                           priority: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Chance that an overdue queued case and that another queued case close this week, per cell,
+    when a share ``priority`` of each cell's capacity serves overdue cases first.
+
+    Overdue cases get ``priority * min(capacity, overdue)`` of the capacity first and their fair
+    share ``capacity * overdue / queue`` of the rest; the other cases get what is left; each
+    chance is capped at 1. With ``priority = 0`` both are :func:`resolution_probability`; expected
+    closures never exceed the capacity. Escalating cases past their time limit is how 12345
+    hotlines enforce time limits (督办). ``queue`` and ``overdue`` are counts, ``capacity`` cases/week.
+    """
+    fair = resolution_probability(queue, capacity)
+    share = np.divide(overdue, queue, out=np.zeros_like(capacity, dtype=np.float64), where=queue > 0)
+    for_overdue = priority * np.minimum(capacity, overdue) + (1.0 - priority) * capacity * share
+    others = queue - overdue
+    p_overdue = np.divide(for_overdue, overdue, out=fair.copy(), where=overdue > 0).clip(0.0, 1.0)
+    p_other = np.divide(capacity - for_overdue, others, out=fair.copy(), where=others > 0).clip(0.0, 1.0)
+    return p_overdue, p_other
+
+
 def silo_factor(silo_level: float, data_sharing: np.ndarray, relief: np.ndarray, penalty: float) -> np.ndarray:
     """Multiplier on the closing chance of a cross-department case, per community.
 

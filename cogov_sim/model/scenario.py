@@ -41,6 +41,7 @@ from cogov_sim.model.parameters import (
     Enterprises,
     Feedback,
     Government,
+    Institutions,
     Issues,
     Levers,
     NetworkSettings,
@@ -200,6 +201,7 @@ class Scenario:
     capacity: CapacityChange = CapacityChange()
     enterprises: Enterprises = Enterprises()
     social_orgs: SocialOrgs = SocialOrgs()
+    institutions: Institutions = Institutions()
     awareness: Awareness = Awareness()
     volunteering: Volunteering = Volunteering()
     cogovernance: CoGovernance = CoGovernance()

@@ -115,8 +115,8 @@ class Resident(mesa.Agent):
         self.recent = (w["t"] - self.last_part) <= w["window"]
         p = w["public_reach"] * w["campaign"][c]
         if self.member_of >= 0:
-            p = 1.0 - (1.0 - p) * (1.0 - w["campaign_reach"] * w["campaign"][c] * w["credibility"][self.member_of]
-                                   * w["org_weight"][c])
+            p = 1.0 - (1.0 - p) * (1.0 - min(w["campaign_reach"] * w["campaign"][c] * w["pull"][self.member_of][c]
+                                             * w["org_weight"][c], 1.0))
         aware_neighbours = 0
         for nb in self.neighbours:
             aware_neighbours += nb.aware
@@ -198,20 +198,25 @@ class Resident(mesa.Agent):
 
     # ---------------------------------------------------------------------------------- handling
     def join_queue(self, w: dict) -> None:
-        """Count this resident's queued case, and its volunteering, toward its community's."""
+        """Count this resident's queued case (and whether it is overdue), and its volunteering,
+        toward its community's."""
         if self.status == QUEUED:
             w["queue"][self.community, self.category] += 1
+            if self.wait > w["patience"]:
+                w["overdue"][self.community, self.category] += 1
         if self.cooperator:
             w["volunteers"][self.community] += 1
 
     def await_case(self, w: dict) -> None:
-        """The queued case closes with its cell's chance (lower for a cross-department case under
-        silos), fails after the longest wait, or an unreported issue is given up (model.md process 3)."""
+        """The queued case closes with its cell's chance (higher when overdue and escalated, lower
+        for a cross-department case under silos), fails after the longest wait, or an unreported
+        issue is given up (model.md process 3)."""
         i, c = self.index, self.community
         self.resolved_now = self.failed_now = self.gave_up_now = False
         if self.status == QUEUED:
             cell = c * N_CAT + self.category
-            p = w["p_cell"][cell] * (w["silo"][c] if self.cross else 1.0)
+            p = (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell]) * (
+                w["silo"][c] if self.cross else 1.0)
             u = w["u"][i]
             if u < p:
                 self.resolved_now = True
@@ -371,7 +376,6 @@ class ReferenceModel(CoGovModel):
         self.resident_agents = self.agents_by_type[Resident]
         #: The same agents by resident index.
         self.resident_list = agents
-        self.credibility = [o.credibility for o in self.social_organisations]
 
     def week(self, t: int, *, record: bool) -> None:
         """The model's week, then the agents' state written into the residents' arrays."""
@@ -379,6 +383,11 @@ class ReferenceModel(CoGovModel):
         self.write_residents()
         if record:
             self.measure(t)
+
+    def institutions_decide(self) -> None:
+        """The institutions decide from the residents' state of this week, gathered first."""
+        self.write_residents()
+        super().institutions_decide()
 
     def write_residents(self) -> None:
         """Gather every agent's state into ``self.residents`` (as a data collector would)."""
@@ -419,7 +428,7 @@ class ReferenceModel(CoGovModel):
         (u,) = self._draws("awareness", self.n)
         w = dict(t=t, u=u, window=s.participation.window, public_reach=s.social_orgs.public_reach,
                  campaign_reach=s.social_orgs.campaign_reach, campaign=self.effective["awareness_campaign"].tolist(),
-                 org_weight=self.mode_weights("org_weight").tolist(), credibility=self.credibility,
+                 org_weight=self.mode_weights("org_weight").tolist(), pull=self.campaign_pull().tolist(),
                  word_of_mouth=s.awareness.word_of_mouth, threshold=s.awareness.threshold,
                  forgetting=s.awareness.forgetting)
         self.resident_agents.do("plan_awareness", w)
@@ -454,16 +463,21 @@ class ReferenceModel(CoGovModel):
     def handle_cases(self) -> None:
         s = self.settings
         (u,) = self._draws("handling", self.n)
-        counts = dict(queue=np.zeros((self.n_communities, N_CAT)), volunteers=np.zeros(self.n_communities))
+        patience = s.government.patience_weeks
+        counts = dict(queue=np.zeros((self.n_communities, N_CAT)), overdue=np.zeros((self.n_communities, N_CAT)),
+                      volunteers=np.zeros(self.n_communities), patience=patience)
         self.resident_agents.do("join_queue", counts)
         cap = self.capacity_by_sector(counts["queue"], counts["volunteers"])
-        p_cell, silo, shares = self.handling_odds(counts["queue"], cap)
+        p_overdue, p_other, silo, shares = self.handling_odds(counts["queue"], counts["overdue"], cap)
         w = self._events("resolved", "sector", "resolved_wait", "failed", "failed_wait", "given_up", u=u,
-                         p_cell=p_cell.tolist(), silo=silo.tolist(), shares=shares.tolist(),
+                         p_overdue=p_overdue.tolist(), p_other=p_other.tolist(), patience=patience,
+                         silo=silo.tolist(), shares=shares.tolist(),
                          max_wait=s.government.max_wait_weeks, max_unreported=s.issues.max_unreported_weeks)
         self.resident_agents.do("await_case", w)
         self._publish(w, resolved=np.int64, sector=np.int8, resolved_wait=np.float64, failed=np.int64,
                       failed_wait=np.float64, given_up=np.int64)
+        week = self._week
+        self.tally_period(week["resolved"], week["sector"], week["failed"], week["given_up"])
 
     def learn_from_outcomes(self) -> None:
         fb = self.settings.feedback
