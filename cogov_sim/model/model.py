@@ -713,8 +713,10 @@ class CoGovModel(mesa.Model):
                                         enterprise_security=self.enterprise_security)
 
     def suffer_data_risk(self) -> None:
-        """Stored data may leak; a breach lowers trust and raises privacy concern, which spreads to
-        neighbours and through local news (model.md process 6; Fang 2024, 3.1)."""
+        """Stored data may leak; a breach lowers the trust of those exposed and raises their privacy
+        concern, which spreads to neighbours and through local news; the news also costs the
+        government some trust among everyone in the community (model.md process 6; Fang 2024,
+        3.1; Shandler & Gomez 2023)."""
         s = self.settings
         d = s.data
         r = self.residents
@@ -730,6 +732,8 @@ class CoGovModel(mesa.Model):
             r.privacy[exposed] = rules.toward(r.privacy[exposed], 1.0, d.privacy_gain)
             nb = self.network.neighbour_mask_share(exposed)
             r.privacy = rules.toward(r.privacy, 1.0, d.neighbour_privacy_gain * nb + d.media_privacy_gain * hit)
+            if d.media_trust_loss > 0:
+                r.trust[hit] = rules.toward(r.trust[hit], 0.0, d.media_trust_loss)
         r.has_record &= u < d.record_retention
 
     # ------------------------------------------------------------------------------------- institutions

@@ -422,6 +422,11 @@ class DataRisk:
                                       0.0, 1.0)
     media_privacy_gain: float = p(0.02, "share of gap", "Privacy concern gained by every resident of the "
                                   "community from news of a breach.", "modelling choice", 0.0, 1.0)
+    media_trust_loss: float = p(0.02, "share", "Trust lost by every resident of a community from news of a breach "
+                                "there (share of the way to 0; about 0.01 points at trust 0.5).",
+                                "Shandler & Gomez (2023), J. Inf. Technol. Politics 20:359-374: exposure to news of "
+                                "a cyberattack on a hospital lowered confidence in government; size a modelling "
+                                "choice, a fifth of the loss of those exposed", 0.0, 1.0, plausible=(0.0, 0.05))
     privacy_half_life: float = p(
         13.0, "weeks", "Half-life of heightened privacy concern: each week concern moves back toward the "
         "resident's resting level so that half of any gap closes in this time; 0: concern never fades.",

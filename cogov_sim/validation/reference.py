@@ -340,12 +340,15 @@ class Resident(mesa.Agent):
             self.privacy = _toward(self.privacy, 1.0, w["privacy_gain"])
 
     def hear_of_breach(self, w: dict) -> None:
-        """Privacy concern rises with exposed neighbours and with local news of the breach."""
+        """Privacy concern rises with exposed neighbours and with local news of the breach, which
+        also costs some trust."""
         exposed = 0
         for nb in self.neighbours:
             exposed += nb.exposed_now
         news = w["media_gain"] if w["breached"][self.community] else 0.0
         self.privacy = _toward(self.privacy, 1.0, w["neighbour_gain"] * (exposed * self.inv_degree) + news)
+        if w["media_trust_loss"] > 0 and w["breached"][self.community]:
+            self.trust = _toward(self.trust, 0.0, w["media_trust_loss"])
 
     def keep_record(self, w: dict) -> None:
         """Stored data is deleted with a weekly chance (retention)."""
@@ -520,7 +523,8 @@ class ReferenceModel(CoGovModel):
         self._week["breaches"] = breached
         w = dict(u=u, breached=breached.tolist(), exposure=d.exposure, trust_loss=d.trust_loss,
                  privacy_gain=d.privacy_gain, neighbour_gain=d.neighbour_privacy_gain,
-                 media_gain=d.media_privacy_gain, retention=d.record_retention)
+                 media_gain=d.media_privacy_gain, media_trust_loss=d.media_trust_loss,
+                 retention=d.record_retention)
         if breached.any():
             self.resident_agents.do("suffer_exposure", w)
             self.resident_agents.do("hear_of_breach", w)
