@@ -281,3 +281,28 @@ def test_privacy_concern_after_a_breach_fades_back_toward_its_resting_level():
     later = privacy[int(10 + 2 * half_life)]
     # two half-lives later at most about a quarter of the rise is left (plus new records' noise)
     assert later - rest < 0.35 * (peak - rest), (privacy[8], peak, later, rest)
+
+
+def test_standing_satisfaction_follows_own_cases_and_fades():
+    m = CoGovModel(small(**{"run.steps": 30, "levers.hotline": True}))
+    r = m.residents
+    weight = m.settings.feedback.satisfaction_weight
+    g = m.settings.government
+    seen = {"resolved": 0, "unmet": 0}
+    for _ in range(30):
+        before = r.satisfied.copy()
+        m.step()
+        w = m._week
+        faded = before + m._fading["trust"] * (r.satisfied_rest - before)
+        res = w["resolved"]
+        score = np.where(w["resolved_wait"] <= g.patience_weeks, 1.0, g.satisfaction_late)
+        np.testing.assert_allclose(r.satisfied[res], faded[res] + weight * (score - faded[res]))
+        unmet = np.concatenate([w["failed"], w["given_up"]])
+        np.testing.assert_allclose(r.satisfied[unmet], faded[unmet] + weight * (g.satisfaction_failed - faded[unmet]))
+        rest = np.setdiff1d(np.arange(m.n), np.concatenate([res, unmet]))
+        np.testing.assert_allclose(r.satisfied[rest], faded[rest])
+        seen["resolved"] += res.size
+        seen["unmet"] += unmet.size
+    assert seen["resolved"] and seen["unmet"]
+    ts = m.timeseries()
+    assert ((ts["satisfaction_attitude"] >= 0) & (ts["satisfaction_attitude"] <= 1)).all()

@@ -16,7 +16,7 @@ from cogov_sim.model.scenario import Intervention, Shock, load_scenario
 from cogov_sim.validation.reference import STATE, ReferenceModel, Resident
 from tests.conftest import ROOT, small
 
-FLOATS = ("trust", "efficacy", "privacy")
+FLOATS = ("trust", "efficacy", "privacy", "satisfied")
 
 #: Every lever away from its default, some by intervention part-way and in some communities only.
 ALL_ON = {"levers.online_platform": True, "levers.hotline": True, "levers.transparency": 0.9,

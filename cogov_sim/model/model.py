@@ -82,11 +82,14 @@ def lever_code(name: str, value: object) -> float:
 # Per-resident quantities summed over each community every week, in one pass (CoGovModel.measure).
 RESIDENT_SUMS = ("recent", "online", "hotline", "offline", "rec_older", "rec_young", "onl_older", "onl_young",
                  "hot_older", "hot_young", "off_older", "off_young", "rec_low", "aware", "records", "volunteers",
-                 "unreported", "backlog", "trust", "efficacy", "privacy", "trust_sq", "trust_older", "trust_young")
+                 "unreported", "backlog", "trust", "efficacy", "privacy", "trust_sq", "trust_older", "trust_young",
+                 "satisfied", "sat_older", "sat_young")
 # This week's events, counted per community.
 EVENTS = ("resolved", "failed", "raised", "reported", "found", "given_up", "took_part")
+# Issues resolved and ended this week among residents aged 60+ and 18-39.
+GROUP_EVENTS = ("resolved_older", "resolved_young", "ended_older", "ended_young")
 SUM_ROWS = (RESIDENT_SUMS + EVENTS + ("satisfaction", "wait", "sector_0", "sector_1", "sector_2", "sector_3",
-                                      "n_older", "n_young", "n_low", "cum_spend", "cum_resolved"))
+                                      "n_older", "n_young", "n_low", "cum_spend", "cum_resolved") + GROUP_EVENTS)
 DERIVED_ROWS = ("sizes", "n_middle", "rec_middle", "rec_high", "n_high", "closed", "ended")
 # Outcomes that are a ratio of two rows (NaN on an empty denominator); the last one is an
 # intermediate ratio (name None) that another outcome is built from.
@@ -106,6 +109,9 @@ RATIOS = (
     ("participation_online_older", "onl_older", "n_older"), ("participation_online_young", "onl_young", "n_young"),
     ("participation_hotline_older", "hot_older", "n_older"), ("participation_hotline_young", "hot_young", "n_young"),
     ("participation_offline_older", "off_older", "n_older"), ("participation_offline_young", "off_young", "n_young"),
+    ("satisfaction_attitude", "satisfied", "sizes"), ("satisfaction_attitude_older", "sat_older", "n_older"),
+    ("satisfaction_attitude_young", "sat_young", "n_young"), ("resolution_rate_older", "resolved_older", "ended_older"),
+    ("resolution_rate_young", "resolved_young", "ended_young"),
     (None, "trust_sq", "sizes"),
 )
 # Outcomes that are a row as it is.
@@ -637,7 +643,8 @@ class CoGovModel(mesa.Model):
 
     def learn_from_outcomes(self) -> None:
         """Past experience fades (attitudes move back toward their resting levels); then own
-        outcomes, and with transparency neighbours' outcomes, move trust and efficacy
+        outcomes, and with transparency neighbours' outcomes, move trust and efficacy, and own
+        outcomes move the resident's standing satisfaction toward the score of the closed case
         (model.md process 5; Fang 2024, 2.2; Mishler & Rose 2001)."""
         s = self.settings
         fb = s.feedback
@@ -653,6 +660,13 @@ class CoGovModel(mesa.Model):
             efficacy_loss=fb.failed_efficacy_loss, wait_loss=fb.wait_trust_loss)
         gu = w["given_up"]
         r.efficacy[gu] = rules.toward(r.efficacy[gu], 0.0, fb.silent_efficacy_loss)
+        r.satisfied = rules.fade(r.satisfied, r.satisfied_rest, self._fading["trust"])
+        res = w["resolved"]
+        score = rules.satisfaction_score(np.ones(res.size, bool), w["resolved_wait"], s.government.patience_weeks,
+                                         **self._sat_scores)
+        r.satisfied[res] = rules.toward(r.satisfied[res], score, fb.satisfaction_weight)
+        unmet = np.concatenate([w["failed"], gu])
+        r.satisfied[unmet] = rules.toward(r.satisfied[unmet], self._sat_scores["failed"], fb.satisfaction_weight)
         weight = fb.vicarious_weight * self.effective["transparency"]
         if weight.any() and (w["resolved"].size or w["failed"].size):
             seen, good, bad = self.network.outcome_shares(w["resolved"], w["failed"])
@@ -864,6 +878,9 @@ class CoGovModel(mesa.Model):
         np.multiply(r.trust, r.trust, out=buf[8])
         np.multiply(r.trust, older, out=buf[9])
         np.multiply(r.trust, young, out=buf[10])
+        buf[11] = r.satisfied
+        np.multiply(r.satisfied, older, out=buf[12])
+        np.multiply(r.satisfied, young, out=buf[13])
         sums = np.empty((len(SUM_ROWS), k + 1))
         body = sums[:, :k]
         body[0] = took.sum(axis=(1, 2, 3))
@@ -886,8 +903,11 @@ class CoGovModel(mesa.Model):
         body[i + 1] = np.bincount(c[resolved], weights=w["resolved_wait"], minlength=k)
         body[i + 2:i + 6] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
         self._cum_resolved_c += body[n_res]
-        body[i + 6:] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
-                        self._cum_resolved_c)
+        body[i + 6:i + 11] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
+                              self._cum_resolved_c)
+        ended = np.concatenate([resolved, failed, w["given_up"]])
+        for j, (idx, group) in enumerate(((resolved, older), (resolved, young), (ended, older), (ended, young))):
+            body[i + 11 + j] = np.bincount(c[idx[group[idx]]], minlength=k)
         sums[:, k] = body.sum(axis=1)
         x = _SumRows(sums)
         sizes = net.community_sizes.astype(np.float64)

@@ -87,6 +87,17 @@ OUTCOMES: tuple[Outcome, ...] = (
             "(resolved or failed): what a hotline reports.", "Resolution of reported cases", "诉求解决率"),
     Outcome("time_to_resolution", "weeks", "Mean wait of the cases resolved this week.", "Time to resolution",
             "办结时间"),
+    Outcome("satisfaction_attitude", "0-1", "Residents' standing satisfaction with the grassroots government: "
+            "each resident's memory of their own recent cases, fading to a resting level.",
+            "Standing satisfaction", "居民满意度"),
+    Outcome("satisfaction_attitude_older", "0-1", "Standing satisfaction of residents aged 60+.",
+            "Standing satisfaction 60+", "老年居民满意度"),
+    Outcome("satisfaction_attitude_young", "0-1", "Standing satisfaction of residents aged 18-39.",
+            "Standing satisfaction 18-39", "青年居民满意度"),
+    Outcome("resolution_rate_older", "share", "Resolved share of the issues of residents aged 60+ that ended this "
+            "week (silent ones included).", "Resolution of all need 60+", "老年问题解决率"),
+    Outcome("resolution_rate_young", "share", "Resolved share of the issues of residents aged 18-39 that ended this "
+            "week (silent ones included).", "Resolution of all need 18-39", "青年问题解决率"),
     Outcome("satisfaction", "0-1", "Mean satisfaction of reporters whose cases closed this week.", "Satisfaction",
             "满意率"),
     Outcome("responsiveness", "0-1", "One minus the total variation distance between the allocation of effort "

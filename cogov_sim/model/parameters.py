@@ -218,6 +218,9 @@ class Population:
     privacy_mean: float = p(0.40, "0-1", "Mean initial privacy concern.",
                             "Fang (2024) 3.1: widespread worry about data leaks", 0.0, 1.0,
                             plausible=(0.2, 0.6))
+    satisfaction_mean: float = p(0.55, "0-1", "Mean initial satisfaction with the grassroots government (a standing "
+                                 "attitude, also its resting level).", "Ash Center survey 2011: satisfaction with "
+                                 "township government about 0.55", 0.0, 1.0, plausible=(0.4, 0.7))
     attitude_concentration: float = p(6.0, "-", "Beta concentration of efficacy and privacy concern.",
                                       "modelling choice", 0.5, 1000.0)
     aware_share: float = p(0.45, "share", "Initial share aware of the online and hotline channels.",
@@ -376,6 +379,10 @@ class Feedback:
                                CALIB, 0.0, 1.0)
     silent_efficacy_loss: float = p(0.03, "share", "Efficacy lost when an unreported issue is given up.",
                                     "modelling choice", 0.0, 1.0)
+    satisfaction_weight: float = p(0.3, "share of gap", "How far a resident's standing satisfaction moves toward "
+                                   "the score of a case of theirs that closed (or of an issue given up unreported, "
+                                   "scored as a failed case).", "modelling choice: an exponentially weighted memory "
+                                   "of one's recent cases", 0.0, 1.0, plausible=(0.1, 0.5))
     vicarious_weight: float = p(0.3, "share of gap", "Weight of neighbours' visible outcomes, times transparency.",
                                 "Fang (2024) 2.2: disclosure builds trust", 0.0, 10.0, plausible=(0.1, 0.6))
     memory_half_life: float = p(

@@ -50,6 +50,8 @@ class Residents:
     trust_rest: np.ndarray     # resting level of trust (disposition), 0-1: the initial draw
     efficacy_rest: np.ndarray  # resting level of efficacy, 0-1: the initial draw
     privacy_rest: np.ndarray   # resting level of privacy concern, 0-1: the initial draw
+    satisfied: np.ndarray      # standing satisfaction with the grassroots government, 0-1
+    satisfied_rest: np.ndarray  # its resting level, 0-1: the initial draw
 
     @property
     def n(self) -> int:
@@ -111,6 +113,7 @@ def draw_residents(scenario: Scenario, community: np.ndarray, n_communities: int
     cooperator = rng.random(n) < pop.cooperator_share
     sigma = scenario.issues.community_rate_spread
     rate_multiplier = rng.lognormal(-0.5 * sigma**2, sigma, size=n_communities)
+    satisfied = beta_mean(rng, pop.satisfaction_mean, pop.attitude_concentration, n)  # last: earlier draws stay
     residents = Residents(
         community=community.astype(np.int32),
         age_group=age,
@@ -134,5 +137,7 @@ def draw_residents(scenario: Scenario, community: np.ndarray, n_communities: int
         trust_rest=trust.copy(),
         efficacy_rest=efficacy.copy(),
         privacy_rest=privacy.copy(),
+        satisfied=satisfied,
+        satisfied_rest=satisfied.copy(),
     )
     return residents, rate_multiplier

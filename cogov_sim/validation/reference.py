@@ -32,7 +32,7 @@ from cogov_sim.model.population import OLDER
 from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
 
 #: The resident attributes that change during a run (the rest are fixed at creation).
-STATE = ("trust", "efficacy", "privacy", "aware", "cooperator", "status", "category", "cross", "issue_age",
+STATE = ("trust", "efficacy", "privacy", "satisfied", "aware", "cooperator", "status", "category", "cross", "issue_age",
          "wait", "channel", "last_part", "last_channel", "has_record")
 
 
@@ -66,6 +66,7 @@ class Resident(mesa.Agent):
         self.trust_rest = float(r.trust_rest[index])
         self.efficacy_rest = float(r.efficacy_rest[index])
         self.privacy_rest = float(r.privacy_rest[index])
+        self.satisfied_rest = float(r.satisfied_rest[index])
         for name in STATE:
             setattr(self, name, getattr(r, name)[index].item())
         degree = int(model.network.indptr[index + 1] - model.network.indptr[index])
@@ -244,8 +245,9 @@ class Resident(mesa.Agent):
 
     # ---------------------------------------------------------------------------------- feedback
     def learn(self, w: dict) -> None:
-        """Own outcomes move trust and efficacy; with transparency, so do the outcomes seen among
-        neighbours this week (model.md process 5; Fang 2024, 2.2)."""
+        """Own outcomes move trust, efficacy and standing satisfaction; with transparency, the
+        outcomes seen among neighbours this week move trust and efficacy too (model.md process 5;
+        Fang 2024, 2.2)."""
         if w["trust_fade"] > 0:  # experience fades toward the resting levels (Mishler & Rose 2001)
             self.trust = self.trust + w["trust_fade"] * (self.trust_rest - self.trust)
             self.efficacy = self.efficacy + w["trust_fade"] * (self.efficacy_rest - self.efficacy)
@@ -261,6 +263,13 @@ class Resident(mesa.Agent):
             self.trust = _toward(self.trust, 0.0, w["wait_loss"])
         if self.gave_up_now:
             self.efficacy = _toward(self.efficacy, 0.0, w["silent_loss"])
+        if w["trust_fade"] > 0:
+            self.satisfied = self.satisfied + w["trust_fade"] * (self.satisfied_rest - self.satisfied)
+        if self.resolved_now:  # the wait at resolution is kept until a new case starts
+            score = 1.0 if self.wait <= w["patience"] else w["late"]
+            self.satisfied = _toward(self.satisfied, score, w["satisfaction_weight"])
+        elif self.failed_now or self.gave_up_now:
+            self.satisfied = _toward(self.satisfied, w["failed"], w["satisfaction_weight"])
         if not w["vicarious"]:
             return
         good = bad = 0
@@ -490,6 +499,8 @@ class ReferenceModel(CoGovModel):
                  wait_loss=fb.wait_trust_loss, silent_loss=fb.silent_efficacy_loss,
                  patience=self.settings.government.patience_weeks, weight=weight.tolist(),
                  trust_fade=self._fading["trust"], privacy_fade=self._fading["privacy"],
+                 satisfaction_weight=fb.satisfaction_weight, late=self._sat_scores["late"],
+                 failed=self._sat_scores["failed"],
                  vicarious=bool(weight.any() and (self._week["resolved"].size or self._week["failed"].size)))
         self.resident_agents.do("learn", w)
 
