@@ -293,7 +293,7 @@ def test_standing_satisfaction_follows_own_cases_and_fades():
         before = r.satisfied.copy()
         m.step()
         w = m._week
-        faded = before + m._fading["trust"] * (r.satisfied_rest - before)
+        faded = before + m._fading["memory"] * (r.satisfied_rest - before)
         res = w["resolved"]
         score = np.where(w["resolved_wait"] <= g.patience_weeks, 1.0, g.satisfaction_late)
         np.testing.assert_allclose(r.satisfied[res], faded[res] + weight * (score - faded[res]))

@@ -403,23 +403,24 @@ class Government(Institution):
             o.evaluation_error = error
         return estimate
 
-    def overdue(self) -> np.ndarray:
-        """Queued cases waiting beyond patience now, per (community, category)."""
+    def cases_by_cell(self, mask: np.ndarray) -> np.ndarray:
+        """How many residents selected by ``mask`` there are per (community, category) of their
+        open issue."""
         m = self.model
         r = m.residents
-        late = np.flatnonzero((r.status == QUEUED) & (r.wait > m.settings.government.patience_weeks))
+        idx = np.flatnonzero(mask)
         k = m.n_communities
-        return np.bincount(r.community[late] * len(CATEGORIES) + r.category[late],
+        return np.bincount(r.community[idx] * len(CATEGORIES) + r.category[idx],
                            minlength=k * len(CATEGORIES)).reshape(k, len(CATEGORIES)).astype(np.float64)
+
+    def overdue(self) -> np.ndarray:
+        """Queued cases waiting beyond patience now, per (community, category)."""
+        r = self.model.residents
+        return self.cases_by_cell((r.status == QUEUED) & (r.wait > self.model.settings.government.patience_weeks))
 
     def queued(self) -> np.ndarray:
         """Queued cases now, per (community, category)."""
-        m = self.model
-        r = m.residents
-        q = np.flatnonzero(r.status == QUEUED)
-        k = m.n_communities
-        return np.bincount(r.community[q] * len(CATEGORIES) + r.category[q],
-                           minlength=k * len(CATEGORIES)).reshape(k, len(CATEGORIES)).astype(np.float64)
+        return self.cases_by_cell(self.model.residents.status == QUEUED)
 
     def view(self) -> GovernmentView:
         """What it sees (:class:`~cogov_sim.model.policies.views.GovernmentView`)."""

@@ -69,6 +69,11 @@ def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: 
     return bool(np.all(np.abs(slope) * horizon < tolerance))
 
 
+def policy_label(policy) -> str:
+    """A policy's name for the tables: its registered name, else the function's (or its type's)."""
+    return getattr(policy, "policy_name", getattr(policy, "__name__", type(policy).__name__))
+
+
 def lever_code(name: str, value: object) -> float:
     """A lever value as a number: booleans as 0/1, modes as their index."""
     if name == "cogovernance_mode":
@@ -192,7 +197,7 @@ class CoGovModel(mesa.Model):
         self._cum_resolved_c = np.zeros(self.n_communities)
         g = scenario.government
         self._sat_scores = {"late": g.satisfaction_late, "failed": g.satisfaction_failed}
-        self._fading = {"trust": rules.fading_rate(scenario.feedback.memory_half_life),
+        self._fading = {"memory": rules.fading_rate(scenario.feedback.memory_half_life),
                         "privacy": rules.fading_rate(scenario.data.privacy_half_life)}
         self._recent = np.zeros(self.n, dtype=bool)
         self._aware_neighbours = NeighbourCounter(self.network)
@@ -326,7 +331,8 @@ class CoGovModel(mesa.Model):
         The burn-in stops early at the end of a block of :data:`BURN_IN_BLOCK` weeks once the
         status quo is stationary: no quantity of :data:`STATIONARY_STATE` trends by as much as
         ``run.burn_in_tolerance`` over :data:`STATIONARITY_HORIZON` weeks (:func:`stationary`);
-        the weeks it took are :attr:`burn_in_weeks`. Weeks since each resident last took part are kept as of week 0.
+        the weeks it took are :attr:`burn_in_weeks`. Weeks since each resident last took part are
+        kept as of week 0.
         """
         from cogov_sim.model.parameters import Levers
 
@@ -578,7 +584,6 @@ class CoGovModel(mesa.Model):
         total = queue.sum(axis=1, keepdims=True)
         share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
         gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
-        self._enterprise_offer = ent
         return np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
 
     def handling_odds(self, queue: np.ndarray, overdue: np.ndarray,
@@ -650,8 +655,8 @@ class CoGovModel(mesa.Model):
         fb = s.feedback
         r = self.residents
         w = self._week
-        r.trust = rules.fade(r.trust, r.trust_rest, self._fading["trust"])
-        r.efficacy = rules.fade(r.efficacy, r.efficacy_rest, self._fading["trust"])
+        r.trust = rules.fade(r.trust, r.trust_rest, self._fading["memory"])
+        r.efficacy = rules.fade(r.efficacy, r.efficacy_rest, self._fading["memory"])
         r.privacy = rules.fade(r.privacy, r.privacy_rest, self._fading["privacy"])
         waiting = np.flatnonzero((r.status == QUEUED) & (r.wait > s.government.patience_weeks))
         r.trust, r.efficacy = rules.outcome_feedback(
@@ -660,7 +665,7 @@ class CoGovModel(mesa.Model):
             efficacy_loss=fb.failed_efficacy_loss, wait_loss=fb.wait_trust_loss)
         gu = w["given_up"]
         r.efficacy[gu] = rules.toward(r.efficacy[gu], 0.0, fb.silent_efficacy_loss)
-        r.satisfied = rules.fade(r.satisfied, r.satisfied_rest, self._fading["trust"])
+        r.satisfied = rules.fade(r.satisfied, r.satisfied_rest, self._fading["memory"])
         res = w["resolved"]
         score = rules.satisfaction_score(np.ones(res.size, bool), w["resolved_wait"], s.government.patience_weeks,
                                          **self._sat_scores)
@@ -819,7 +824,7 @@ class CoGovModel(mesa.Model):
         enterprises in each community it serves, its share by its current offer there, over
         what it could close at full engagement (a share of its capacity)."""
         offers = self.enterprise_offers[enterprise.unique_id]
-        total = self._enterprise_offer if hasattr(self, "_enterprise_offer") else offers
+        total = sum(self.enterprise_offers.values())
         share = np.divide(offers, total, out=np.zeros_like(offers), where=total > 0)
         closed = float((self._period["by_enterprise"] * share).sum())
         weeks = max(self.government.period_weeks, 1)
@@ -833,8 +838,7 @@ class CoGovModel(mesa.Model):
         for agent in (self.government, *self.enterprises, *self.social_organisations):
             row = dict(blank)
             row.update(agent.decisions())
-            row.update(step=t, kind=agent.kind, agent=agent.unique_id, policy=agent.policy.__name__
-                       if not hasattr(agent.policy, "policy_name") else agent.policy.policy_name)
+            row.update(step=t, kind=agent.kind, agent=agent.unique_id, policy=policy_label(agent.policy))
             self.institution_rows.append(row)
 
     def institution_table(self) -> dict[str, np.ndarray]:

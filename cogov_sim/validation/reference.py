@@ -248,9 +248,9 @@ class Resident(mesa.Agent):
         """Own outcomes move trust, efficacy and standing satisfaction; with transparency, the
         outcomes seen among neighbours this week move trust and efficacy too (model.md process 5;
         Fang 2024, 2.2)."""
-        if w["trust_fade"] > 0:  # experience fades toward the resting levels (Mishler & Rose 2001)
-            self.trust = self.trust + w["trust_fade"] * (self.trust_rest - self.trust)
-            self.efficacy = self.efficacy + w["trust_fade"] * (self.efficacy_rest - self.efficacy)
+        if w["memory_fade"] > 0:  # experience fades toward the resting levels (Mishler & Rose 2001)
+            self.trust = self.trust + w["memory_fade"] * (self.trust_rest - self.trust)
+            self.efficacy = self.efficacy + w["memory_fade"] * (self.efficacy_rest - self.efficacy)
         if w["privacy_fade"] > 0:
             self.privacy = self.privacy + w["privacy_fade"] * (self.privacy_rest - self.privacy)
         if self.resolved_now:
@@ -263,8 +263,8 @@ class Resident(mesa.Agent):
             self.trust = _toward(self.trust, 0.0, w["wait_loss"])
         if self.gave_up_now:
             self.efficacy = _toward(self.efficacy, 0.0, w["silent_loss"])
-        if w["trust_fade"] > 0:
-            self.satisfied = self.satisfied + w["trust_fade"] * (self.satisfied_rest - self.satisfied)
+        if w["memory_fade"] > 0:
+            self.satisfied = self.satisfied + w["memory_fade"] * (self.satisfied_rest - self.satisfied)
         if self.resolved_now:  # the wait at resolution is kept until a new case starts
             score = 1.0 if self.wait <= w["patience"] else w["late"]
             self.satisfied = _toward(self.satisfied, score, w["satisfaction_weight"])
@@ -498,7 +498,7 @@ class ReferenceModel(CoGovModel):
                  trust_loss=fb.failed_trust_loss, efficacy_loss=fb.failed_efficacy_loss,
                  wait_loss=fb.wait_trust_loss, silent_loss=fb.silent_efficacy_loss,
                  patience=self.settings.government.patience_weeks, weight=weight.tolist(),
-                 trust_fade=self._fading["trust"], privacy_fade=self._fading["privacy"],
+                 memory_fade=self._fading["memory"], privacy_fade=self._fading["privacy"],
                  satisfaction_weight=fb.satisfaction_weight, late=self._sat_scores["late"],
                  failed=self._sat_scores["failed"],
                  vicarious=bool(weight.any() and (self._week["resolved"].size or self._week["failed"].size)))
