@@ -29,6 +29,9 @@ def test_run_writes_manifest_tables_and_dashboard(root, tmp_path):
                 "responsiveness", "participation_gap_age", "breaches", "spend"):
         assert col in ts.columns
     assert len(ts) == 12 and len(cs) == 12 * 4 and set(cs["community"]) == {0, 1, 2, 3}
+    inst = pd.read_parquet(out / "institutions.parquet")
+    assert set(inst["kind"]) == {"government", "enterprise", "social_organisation"}
+    assert inst.groupby("step").size().nunique() == 1 and set(inst["step"]) == set(ts["step"])
     m = json.loads((out / "manifest.json").read_text())
     assert m["root_seed"] == 11 and m["scenario"]["population"]["residents"] == 800
     assert {"numpy", "mesa", "python", "cogov_sim"} <= set(m["versions"]) and m["wall_time_s"] > 0
@@ -46,7 +49,7 @@ def test_same_seed_gives_byte_identical_parquet(root, tmp_path):
     for name in ("a", "b"):
         res = cogov("run", "baseline", "--out", str(tmp_path / name), *SMALL, cwd=root)
         assert res.returncode == 0, res.stderr
-    for f in ("timeseries.parquet", "communities.parquet"):
+    for f in ("timeseries.parquet", "communities.parquet", "institutions.parquet"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
 
 
