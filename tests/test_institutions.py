@@ -15,10 +15,10 @@ from cogov_sim.experiments.runner import run_scenario
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.parameters import Institutions
 from cogov_sim.model.policies import KINDS, POLICIES, POLICY_NAMES, get_policy
-from cogov_sim.model.policies.enterprise import csr_target, local_demand
+from cogov_sim.model.policies.enterprise import csr_target, local_demand, price_covers
 from cogov_sim.model.policies.government import effort_target, pressure
 from cogov_sim.model.policies.organisation import proportional
-from cogov_sim.model.policies.views import ACTIONS, VIEWS, GovernmentAction, check_action
+from cogov_sim.model.policies.views import ACTIONS, VIEWS, GovernmentAction, OrganisationAction, check_action
 
 from .conftest import ROOT, small
 
@@ -42,6 +42,12 @@ def test_enterprise_csr_target_and_demand():
     assert csr_target(0.4, 1.0, 0.5, 0.5, demand_weight=0.3, reputation_weight=0.2,
                       visibility_weight=0.2) == pytest.approx(0.67)
     assert csr_target(0.9, 1.0, 1.0, 1.0, demand_weight=1.0, reputation_weight=1.0, visibility_weight=1.0) == 1.0
+
+
+def test_a_contract_is_taken_when_offered_and_the_price_covers_the_costs():
+    assert price_covers(True, 0.8, 0.6) and price_covers(True, 0.6, 0.6)
+    assert not price_covers(True, 0.5, 0.6)
+    assert not price_covers(False, 1.0, 0.0)  # nothing offered, nothing taken
 
 
 def test_proportional_shares():
@@ -104,6 +110,11 @@ def test_check_action_refuses_invalid_actions(reform_model):
     with pytest.raises(ValueError, match="priority must be"):
         check_action("government", view, GovernmentAction(allocation=view.allocation, effort=view.effort,
                                                           priority=ok + 2))
+    org = dataclasses.replace(reform_model.social_organisations[0].view(), purchase_offered=False)
+    even = np.full(org.communities.size, 1.0 / org.communities.size)
+    with pytest.raises(ValueError, match="no purchase of services was offered"):
+        check_action("social_organisation", org, OrganisationAction(campaign=even, mediation=even,
+                                                                    accept_purchase=True))
 
 
 @settings(max_examples=60, deadline=None)
@@ -182,3 +193,121 @@ def test_institutions_parquet_shows_every_kind_changing_its_decisions(tmp_path):
     gov = df[df.kind == "government"]
     assert gov.complaints.iloc[-13:].mean() < gov.complaints.iloc[:13].mean()
     assert gov.effort.iloc[-13:].mean() < gov.effort.iloc[:13].mean()
+
+
+# ---------------------------------------------------------------------------- enterprises' data
+def _partners(**values):
+    return CoGovModel(small(**{"run.burn_in": 2, "levers.partnerships": True, "enterprises.count": 3,
+                               "enterprises.communities_served": 2, **values}))
+
+
+def test_each_enterprise_is_its_own_source_of_breaches():
+    m = _partners()
+    k = m.n_communities
+    m.enterprises[0].security, m.enterprises[1].security = 0.0, 1.0
+    records = np.full(k, 50.0)
+    held = m.data_holdings()
+    for i, e in enumerate(m.enterprises):  # under partnerships every enterprise holds its communities' data
+        assert (held[i, e.communities] > 0).all() and held[i].sum() == pytest.approx(held[i, e.communities].sum())
+    _, p_enterprises = m.breach_probability(records)
+    assert p_enterprises[0] > 0 and p_enterprises[1] == 0  # a secure store does not leak
+    # only enterprise 0's store leaks: exactly the communities whose records it processes are breached
+    breached = m.breached_communities(records, np.ones(k), np.array([0.0, 1.0, 1.0]))
+    assert set(np.flatnonzero(breached)) == set(m.enterprises[0].communities.tolist())
+    assert [e.breached for e in m.enterprises] == [True, False, False]
+    assert not m.government.breached.any()
+    row = m.enterprises[0].decisions()
+    assert row["breached"] == 1.0 and row["security"] == 0.0 and 0 < row["data_held"] <= 1
+
+
+def test_the_more_enterprises_hold_a_community_s_data_the_less_each_holds():
+    m = _partners(**{"enterprises.count": 6, "enterprises.communities_served": 6, "space.communities": 6})
+    held = m.data_holdings()
+    np.testing.assert_allclose(held.sum(axis=0), m.settings.enterprises.data_share)
+    np.testing.assert_allclose(held, m.settings.enterprises.data_share / 6)
+
+
+def test_only_contract_holders_hold_data_and_are_paid_under_collaboration():
+    m = CoGovModel(small(**{"run.burn_in": 2, "enterprises.count": 2, "enterprises.communities_served": 6,
+                            "space.communities": 6, "levers.cogovernance_mode": "collaborative"}))
+    m.effective = m._effective_levers()
+    for e, holds in zip(m.enterprises, (True, False), strict=True):
+        e.contract = holds
+    held = m.data_holdings()
+    assert (held[0] > 0).all() and (held[1] == 0).all()
+    np.testing.assert_allclose(m.contracted_share(), 0.5)
+    full = m.government.lever_costs()["cogovernance_mode"]
+    for e in m.enterprises:
+        e.contract = False
+    assert (m.contracted_share() == 0).all()
+    assert (m.government.lever_costs()["cogovernance_mode"] == 0).all()  # no contract held, nothing paid
+    for e in m.enterprises:
+        e.contract = True
+    np.testing.assert_allclose(m.government.lever_costs()["cogovernance_mode"], 2 * full)
+
+
+# ------------------------------------------------------------------------ decisions inherit who reports
+def _welfare_share_of_effort(mix_young, mix_older, decision_mode):
+    s = small(**{"population.residents": 4000, "space.communities": 4, "run.burn_in": 52, "run.steps": 78,
+                 "levers.online_platform": True, "levers.hotline": False, "levers.awareness_campaign": 0.6,
+                 "levers.decision_mode": decision_mode, "issues.mix_young": mix_young, "issues.mix_older": mix_older,
+                 "channels.offline_cost": 4.0,  # almost only the platform's users, mostly the young, report
+                 "decision.habit_weights": [1.0, 1.0, 1.0, 1.0]})  # habit starts from expected need
+    m = CoGovModel(s)
+    shares = []
+    for _ in range(78):
+        m.step()
+        a = m.government.allocation
+        shares.append((a[:, 0] + a[:, 3]).sum() / a.sum())  # civil affairs and social security
+    return float(np.mean(shares[-26:]))
+
+
+WELFARE, PUBLIC = [0.40, 0.10, 0.10, 0.40], [0.10, 0.40, 0.40, 0.10]
+
+
+@pytest.mark.parametrize("mix_young, mix_older, direction", [(WELFARE, PUBLIC, +1), (PUBLIC, WELFARE, -1)])
+def test_data_driven_allocation_moves_toward_what_those_who_report_online_raise(mix_young, mix_older, direction):
+    """Effort follows recorded demand, so where an online platform used mostly by the young is
+    nearly the only way to report, whether data-driven allocation moves effort toward welfare
+    depends on what the young raise, not on a rule that says so."""
+    habit = _welfare_share_of_effort(mix_young, mix_older, "habit")
+    data = _welfare_share_of_effort(mix_young, mix_older, "data_driven")
+    assert direction * (data - habit) > 0.01, (habit, data)
+
+
+# --------------------------------------------------------------- the government buys organisations' services
+def test_organisations_sell_their_services_when_the_price_covers_their_costs():
+    m = CoGovModel(small(**{"run.burn_in": 2, "levers.cogovernance_mode": "consultative", "social_orgs.count": 4,
+                            "social_orgs.third_party_share": 0.25}))
+    m.effective = m._effective_levers()
+    assert m.purchase_offer().all()
+    evaluator, *providers = m.social_organisations
+    assert evaluator.third_party and not any(o.third_party for o in providers)
+    assert not evaluator.view().purchase_offered  # an evaluator stays apart from whom it evaluates
+    cheap, dear = providers[0], providers[1]
+    cheap.reservation, dear.reservation = 0.0, 1.5
+    for o in (cheap, dear):
+        o.step()
+    assert cheap.purchase and not dear.purchase
+    assert cheap.decisions()["purchase"] == 1.0
+
+
+def test_a_bought_organisation_engages_more_and_the_government_pays_for_what_it_buys():
+    m = CoGovModel(small(**{"run.burn_in": 2, "levers.cogovernance_mode": "consultative", "social_orgs.count": 2,
+                            "social_orgs.third_party_share": 0.0, "social_orgs.communities_reached": 6,
+                            "space.communities": 6}))
+    m.effective = m._effective_levers()
+    o = m.social_organisations[0]
+    o.credibility = 0.4
+    weight, paid = np.ones(6), np.full(6, 0.5)
+    unpaid = o.offer_capacity(weight, paid)
+    o.purchase = True
+    np.testing.assert_allclose(o.offer_capacity(weight, paid), unpaid * (0.4 + 0.6 * 0.5) / 0.4)
+    for org, sells in zip(m.social_organisations, (True, False), strict=True):
+        org.purchase = sells
+    np.testing.assert_allclose(m.purchased_share(), 0.5)
+    half = m.government.lever_costs()["cogovernance_mode"]
+    assert (half > 0).all()
+    for org in m.social_organisations:
+        org.purchase = False
+    assert (m.government.lever_costs()["cogovernance_mode"] == 0).all()  # nothing bought, nothing paid

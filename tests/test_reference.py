@@ -94,6 +94,7 @@ def test_cases_switch_every_lever_and_mechanism_on():
     assert any(s.pilots for s in CASES.values())
     assert {s.network.kind for s in CASES.values()} >= {"sbm", "watts_strogatz", "barabasi_albert"}
     assert {s.volunteering.cost_model for s in CASES.values()} == {"per_game", "per_individual"}
+    assert {s.volunteering.revision for s in CASES.values()} == {"logit", "imitation"}
 
 
 def test_live_shocks_agree():

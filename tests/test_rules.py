@@ -214,11 +214,16 @@ def test_random_neighbour():
     assert rules.random_neighbour(indptr, indices, np.array([0.99, 0.5, 0.0])).tolist() == [2, -1, 0]
 
 
-def test_breach_probability_grows_with_data_and_falls_with_security():
-    kw = dict(hazard=0.01, sharing_records=0.5, enterprise_share=0.3, enterprise_security=0.5)
-    p = rules.breach_probability(np.array([0.0, 0.5, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 1.0]),
-                                 np.zeros(4), np.zeros(4), **kw)
-    np.testing.assert_allclose(p, [0.0, 1 - np.exp(-0.005), 1 - np.exp(-0.01), 0.0])
+def test_breach_probability_grows_with_data_and_copies_and_falls_with_security():
+    p = rules.breach_probability(np.array([0.0, 0.5, 1.0, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 1.0, 0.5]),
+                                 np.array([1.0, 1.0, 1.0, 1.0, 2.0]), hazard=0.01)
+    np.testing.assert_allclose(p, [0.0, 1 - np.exp(-0.005), 1 - np.exp(-0.01), 0.0, 1 - np.exp(-0.01)])
+
+
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(1, 5), st.floats(0, 1))
+def test_breach_probability_is_a_chance(share, security, copies, hazard):
+    p = float(rules.breach_probability(np.array([share]), np.array([security]), copies, hazard=hazard)[0])
+    assert 0.0 <= p <= 1.0
 
 
 def test_reallocate_habit_keeps_and_data_driven_moves():
@@ -291,3 +296,75 @@ def test_priority_never_closes_more_than_capacity_or_queue(cells, priority):
     assert ((p_o >= 0) & (p_o <= 1) & (p_n >= 0) & (p_n <= 1)).all()
     expected = p_o * overdue + p_n * others
     assert (expected <= np.minimum(cap, queue) + 1e-9).all()
+
+
+def test_volunteer_yield():
+    queue = np.array([[4.0, 0.0], [3.0, 1.0]])
+    capacity = np.array([[8.0, 2.0], [2.0, 0.0]])
+    volunteers = np.array([[2.0, 2.0], [0.0, 0.0]])
+    # community 0: half of the first cell's capacity finds work, none of the second's: (2 * 0.5 + 2 * 0) / 4
+    # community 1: volunteers offer nothing, so nothing of theirs is idle
+    np.testing.assert_allclose(rules.volunteer_yield(queue, capacity, volunteers, [4.0, 0.0]), [0.25, 1.0])
+    # volunteers who find no shared problem to go to produce nothing
+    np.testing.assert_allclose(rules.volunteer_yield(queue, capacity, volunteers * 0, [4.0, 3.0]), [0.0, 0.0])
+
+
+@given(st.lists(st.tuples(st.floats(0, 50), st.floats(0, 50), st.floats(0, 1)), min_size=1, max_size=8))
+def test_volunteer_yield_is_a_share(cells):
+    q, other, vshare = (np.array(x, dtype=float)[None, :] for x in zip(*cells, strict=True))
+    vol = other * vshare
+    y = rules.volunteer_yield(q, other, vol, vol.sum(axis=-1) * 1.5)
+    assert ((0.0 <= y) & (y <= 1.0)).all()
+
+
+def _star():
+    import scipy.sparse as sp
+
+    adj = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
+    return np.array([2.0, 1.0, 1.0]), (lambda x: adj @ x)
+
+
+def test_volunteering_gain_on_a_star():
+    deg, nsum = _star()
+    r = np.full(3, 3.0)
+    # cost per game, centre: own return 3/3 + 3/2 + 3/2 = 4 for a cost of 3; the three games gain 9 in all
+    gain = rules.volunteering_gain(deg, nsum, r, per_individual=False, altruism=0.0)
+    np.testing.assert_allclose(gain, [4 - 3, 3 / 2 + 3 / 3 - 2, 3 / 2 + 3 / 3 - 2])
+    gain = rules.volunteering_gain(deg, nsum, r, per_individual=False, altruism=0.1)
+    assert gain[0] == pytest.approx(0.9 * 4 + 0.1 * 9 - 3)
+    # cost per individual: the centre splits 1 over its 3 games
+    gain = rules.volunteering_gain(deg, nsum, r, per_individual=True, altruism=0.0)
+    assert gain[0] == pytest.approx(4 / 3 - 1)
+
+
+@given(st.integers(2, 9), st.integers(0, 2**31 - 1), st.booleans(), st.floats(0.5, 8.0))
+@settings(max_examples=60, deadline=None)
+def test_volunteering_gain_is_the_payoff_difference_whatever_the_others_do(n, seed, per_individual, r):
+    """Selfish gain = own payoff as a volunteer less own payoff as a free rider; fully altruistic
+    gain = the change in everyone's payoffs together; in any profile of the others' choices."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    a = np.triu(rng.random((n, n)) < 0.5, 1)
+    adj = sp.csr_matrix((a | a.T).astype(float))
+    deg = np.asarray(adj.sum(axis=1)).ravel()
+    nsum = lambda x: adj @ x  # noqa: E731
+    syn = r * (0.5 + rng.random(n))
+    coop = rng.random(n) < 0.5
+    selfish = rules.volunteering_gain(deg, nsum, syn, per_individual, 0.0)
+    altruist = rules.volunteering_gain(deg, nsum, syn, per_individual, 1.0)
+    for i in range(n):
+        on, off = coop.copy(), coop.copy()
+        on[i], off[i] = True, False
+        p_on = rules.public_goods_payoffs(on, deg, nsum, syn, per_individual)
+        p_off = rules.public_goods_payoffs(off, deg, nsum, syn, per_individual)
+        assert selfish[i] == pytest.approx(p_on[i] - p_off[i], abs=1e-9)
+        assert altruist[i] == pytest.approx(p_on.sum() - p_off.sum(), abs=1e-9)
+
+
+def test_logit_volunteering():
+    gain = np.array([0.0, 0.0, 2.0, -2.0])
+    v = np.array([0.49, 0.51, 0.85, 0.15])
+    # chances 0.5, 0.5, 1 / (1 + e^-2) = 0.881, 0.119
+    assert rules.logit_volunteering(gain, 1.0, v).tolist() == [True, False, True, False]
+    assert rules.logit_volunteering(np.array([0.1, -0.1]), 0.0, np.array([0.99, 0.0])).tolist() == [True, False]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cogov_sim.model.model import CoGovModel
 
 COLLABORATIVE = COGOVERNANCE_MODES.index("collaborative")
+CONSULTATIVE = COGOVERNANCE_MODES.index("consultative")
 #: The costed levers in the order a short budget pays them under ``protect_running``: running
 #: the channels and staff, then programmes, then investment (cut first).
 BUDGET_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -86,6 +87,8 @@ class Enterprise(Institution):
         self.reputation = reputation    # 0-1, among residents where it works
         self.reservation = reservation  # share of the contract price that covers its costs
         self.contract = False           # holds a service contract (decided)
+        self.data_held = 0.0            # share of its communities' stored records it processes
+        self.breached = False           # its store leaked this week
         self.policy = get_policy("enterprise", model.settings.institutions.enterprise_policy)
 
     def offer_capacity(self, mode_weight: np.ndarray, paid: np.ndarray) -> np.ndarray:
@@ -123,7 +126,8 @@ class Enterprise(Institution):
         """Its decisions and state for ``institutions.parquet`` (columns of
         :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
         return {"csr": self.csr, "reputation": self.reputation, "contract": float(self.contract),
-                "offer": float(self.model.enterprise_offers[self.unique_id].sum())}
+                "offer": float(self.model.enterprise_offers[self.unique_id].sum()), "security": self.security,
+                "data_held": self.data_held, "breached": float(self.breached)}
 
 
 class SocialOrganisation(Institution):
@@ -151,14 +155,18 @@ class SocialOrganisation(Institution):
         self.campaign = np.full(communities.size, 1.0 / communities.size)   # decided
         self.mediation = np.full(communities.size, 1.0 / communities.size)  # decided
         self.evaluation_error = float("nan")
+        self.reservation = 1.0  # share of a purchase's price that covers its costs
+        self.purchase = False   # sells its services to the government (decided)
         self.policy = get_policy("social_organisation", model.settings.institutions.organisation_policy)
 
-    def offer_capacity(self, mode_weight: np.ndarray) -> np.ndarray:
+    def offer_capacity(self, mode_weight: np.ndarray, paid: np.ndarray) -> np.ndarray:
         """Cases per week this organisation helps close in each community: its capacity by its
-        mediation shares, times the mode's engagement and its credibility."""
+        mediation shares, times the mode's engagement and its credibility plus, when the
+        government buys its services, the paid share ``paid`` (per community) of the rest."""
         out = np.zeros(mode_weight.size)
         c = self.communities
-        out[c] = self.capacity * self.mediation * mode_weight[c] * self.credibility
+        engagement = self.credibility + (1.0 - self.credibility) * (paid[c] if self.purchase else 0.0)
+        out[c] = self.capacity * self.mediation * mode_weight[c] * engagement
         return out
 
     def campaign_focus(self) -> np.ndarray:
@@ -172,7 +180,9 @@ class SocialOrganisation(Institution):
         return OrganisationView(
             week=m.steps, communities=c.copy(), members=m.members_by_community(self)[c],
             participation=m.participation_by_community()[c], unmet=m.unreported_per_1000()[c],
-            credibility=self.credibility, rules=m.settings.institutions)
+            credibility=self.credibility, purchase_offered=bool(not self.third_party and m.purchase_offer()[c].any()),
+            price_share=float(np.mean(m.contract_funding()[c])), reservation=self.reservation,
+            rules=m.settings.institutions)
 
     def step(self) -> None:
         """Update its credibility from the results seen where it works, then decide where to
@@ -186,6 +196,7 @@ class SocialOrganisation(Institution):
         check_action(self.kind, view, action)
         self.campaign = np.asarray(action.campaign, dtype=np.float64).copy()
         self.mediation = np.asarray(action.mediation, dtype=np.float64).copy()
+        self.purchase = bool(action.accept_purchase)
 
     def decisions(self) -> dict:
         """Its decisions and state for ``institutions.parquet`` (columns of
@@ -194,7 +205,7 @@ class SocialOrganisation(Institution):
         return {"credibility": self.credibility, "campaign_target": float(self.communities[top]),
                 "campaign_focus": float(self.campaign[top]), "mediation_target":
                 float(self.communities[int(np.argmax(self.mediation))]),
-                "offer": float(self.model.organisation_offers[self.unique_id].sum()),
+                "offer": float(self.model.organisation_offers[self.unique_id].sum()), "purchase": float(self.purchase),
                 "evaluation_error": self.evaluation_error if self.third_party else float("nan")}
 
 
@@ -217,13 +228,19 @@ class Government(Institution):
         g = s.government
         self.platform_quality = np.full(k, g.initial_platform_quality)
         self.security = np.full(k, g.initial_security)
+        self.breached = np.zeros(k, dtype=bool)  # communities whose store leaked this week
         self.skill = np.full(k, g.initial_skill)
         self.orientation = np.full(k, g.initial_orientation)
         sizes = model.network.community_sizes.astype(np.float64)
         mix = np.array([s.issues.mix_young, s.issues.mix_middle, s.issues.mix_older])
         groups = np.bincount(model.residents.community * 3 + model.residents.age_group,
                              minlength=3 * k).reshape(k, 3)
-        prior = groups @ mix  # expected issues by category if every community behaved alike
+        # expected issues by category if every community behaved alike, weighed by the inherited
+        # priorities of the status quo (decision.habit_weights)
+        need = groups @ mix
+        prior = need * np.asarray(s.decision.habit_weights, dtype=np.float64)
+        if prior.sum() <= 0:  # no category weighed at all: habit starts from expected need
+            prior = need
         prior = np.where(sizes[:, None] > 0, prior, 0.0)
         #: Share of caseworker effort per (community, category); habit repeats it.
         self.allocation = prior / prior.sum()
@@ -270,7 +287,9 @@ class Government(Institution):
             "awareness_campaign": per_week * c.awareness_campaign * lv["awareness_campaign"],
             "third_party_evaluation": per_week * c.evaluation * lv["third_party_evaluation"],
             "partnerships": per_week * c.partnerships * lv["partnerships"],
-            "cogovernance_mode": per_week * c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE),
+            "cogovernance_mode": per_week * (
+                c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE) * m.contracted_share()
+                + c.service_purchase * (lv["cogovernance_mode"] >= CONSULTATIVE) * m.purchased_share()),
             "digital_investment": per_week * lv["digital_investment"],
             "security_investment": per_week * lv["security_investment"],
             "training": per_week * lv["training"],
@@ -461,7 +480,8 @@ class Government(Institution):
         row = {"effort": float(self.effort @ sizes / sizes.sum()),
                "priority": float(self.priority @ sizes / sizes.sum()), "complaints": float(self.complaints @ sizes
                                                                                       / sizes.sum()),
-               "offer": float(self.capacity().sum())}
+               "offer": float(self.capacity().sum()), "security": float(self.security @ sizes / sizes.sum()),
+               "breached": float(np.count_nonzero(self.breached))}
         row.update({f"allocation_{c}": float(a) for c, a in zip(CATEGORIES, self.allocation.sum(axis=0), strict=True)})
         return row
 

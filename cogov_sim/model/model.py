@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from cogov_sim.model import rules
-from cogov_sim.model.institutions import COLLABORATIVE, Enterprise, Government, SocialOrganisation
+from cogov_sim.model.institutions import COLLABORATIVE, CONSULTATIVE, Enterprise, Government, SocialOrganisation
 from cogov_sim.model.networks import NeighbourCounter, Network, build_network
 from cogov_sim.model.outcomes import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
 from cogov_sim.model.parameters import (
@@ -50,7 +50,7 @@ STATIONARITY_WINDOW = 104
 STATIONARITY_HORIZON = 156
 #: What the stationarity test follows, as means over residents (CoGovModel.burn_in_state).
 STATIONARY_STATE = ("participation", "trust", "efficacy", "privacy_concern", "awareness",
-                    "open_issues_per_resident")
+                    "open_issues_per_resident", "volunteering")
 
 
 def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: float) -> bool:
@@ -91,8 +91,9 @@ RESIDENT_SUMS = ("recent", "online", "hotline", "offline", "rec_older", "rec_you
                  "satisfied", "sat_older", "sat_young")
 # This week's events, counted per community.
 EVENTS = ("resolved", "failed", "raised", "reported", "found", "given_up", "took_part")
-# Issues resolved and ended this week among residents aged 60+ and 18-39.
-GROUP_EVENTS = ("resolved_older", "resolved_young", "ended_older", "ended_young")
+# Issues resolved and ended this week among residents aged 60+ and 18-39, and cross-department
+# cases resolved and closed (resolved or failed) this week.
+GROUP_EVENTS = ("resolved_older", "resolved_young", "ended_older", "ended_young", "resolved_cross", "closed_cross")
 SUM_ROWS = (RESIDENT_SUMS + EVENTS + ("satisfaction", "wait", "sector_0", "sector_1", "sector_2", "sector_3",
                                       "n_older", "n_young", "n_low", "cum_spend", "cum_resolved") + GROUP_EVENTS)
 DERIVED_ROWS = ("sizes", "n_middle", "rec_middle", "rec_high", "n_high", "closed", "ended")
@@ -117,6 +118,7 @@ RATIOS = (
     ("satisfaction_attitude", "satisfied", "sizes"), ("satisfaction_attitude_older", "sat_older", "n_older"),
     ("satisfaction_attitude_young", "sat_young", "n_young"), ("resolution_rate_older", "resolved_older", "ended_older"),
     ("resolution_rate_young", "resolved_young", "ended_young"),
+    ("resolution_rate_cross", "resolved_cross", "closed_cross"),
     (None, "trust_sq", "sizes"),
 )
 # Outcomes that are a row as it is.
@@ -169,6 +171,10 @@ class CoGovModel(mesa.Model):
             scenario, self.network.community, self.n_communities, self.streams["population"])
         self.n = self.residents.n
         self._burning_in = False
+        self._shared = np.asarray(scenario.volunteering.shared, dtype=np.float64)
+        self._yield_sum = np.zeros(self.n_communities)
+        self._yield_weeks = 0
+        self._last_yield = np.ones(self.n_communities)
         self._setup_institutions()
         self._setup_levers()
         self.government = Government(self)
@@ -242,8 +248,9 @@ class CoGovModel(mesa.Model):
         inst = s.institutions
         for e in self.enterprises:  # drawn after the rest, so that earlier draws stay as they were
             e.reservation = float(rng.beta(*_ab(inst.reservation_mean)))
+        for o in self.social_organisations:
+            o.reservation = float(rng.beta(*_ab(inst.purchase_reservation_mean)))
         self.enterprise_tech = float(np.mean([e.tech for e in self.enterprises])) if self.enterprises else 0.0
-        self.enterprise_security = float(np.mean([e.security for e in self.enterprises])) if self.enterprises else 1.0
         members = np.flatnonzero(member_of >= 0)
         #: Members of each organisation per community, (organisations, communities).
         self.organisation_members = np.zeros((len(self.social_organisations), k))
@@ -370,7 +377,8 @@ class CoGovModel(mesa.Model):
         recent = np.count_nonzero((t - r.last_part) <= self.settings.participation.window)
         return np.array([recent / n, r.trust.mean() if self.n else 0.0,
                          r.efficacy.mean() if self.n else 0.0, r.privacy.mean() if self.n else 0.0,
-                         np.count_nonzero(r.aware) / n, np.count_nonzero(r.status != NONE) / n])
+                         np.count_nonzero(r.aware) / n, np.count_nonzero(r.status != NONE) / n,
+                         np.count_nonzero(r.cooperator) / n])
 
     def week(self, t: int, *, record: bool) -> None:
         """The phases of week ``t`` (weeks before 1 are burn-in weeks)."""
@@ -566,7 +574,10 @@ class CoGovModel(mesa.Model):
     def capacity_by_sector(self, queue: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
         """Capacity per (community, category) cell and sector, cases/week, given the queue per
         cell and the volunteers per community: caseworkers by their allocation, grid workers,
-        enterprises, organisations and volunteers in proportion to the queue (model.md process 3)."""
+        enterprises and organisations in proportion to the queue, volunteers in proportion to the
+        queue of the shared problems they can help with (``volunteering.shared``; model.md
+        process 3). Notes how much of the volunteers' capacity finds work this week
+        (:func:`rules.volunteer_yield`), which the volunteering choice weighs."""
         s = self.settings
         mode = self.effective["cogovernance_mode"].astype(int)
         ent_w = self.mode_weights("enterprise_weight")
@@ -577,14 +588,21 @@ class CoGovModel(mesa.Model):
             offer = self.enterprise_offers[e.unique_id] = e.offer_capacity(ent_w, paid)
             ent += offer
         org = np.zeros(self.n_communities)
+        bought = (mode >= CONSULTATIVE) * self.contract_funding()
         for o in self.social_organisations:
-            offer = self.organisation_offers[o.unique_id] = o.offer_capacity(org_w)
+            offer = self.organisation_offers[o.unique_id] = o.offer_capacity(org_w, bought)
             org += offer
         vol = volunteers * s.volunteering.cases_per_volunteer
         total = queue.sum(axis=1, keepdims=True)
         share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
         gov = self.government.capacity() + self.government.grid_capacity()[:, None] * share
-        return np.stack([gov, ent[:, None] * share, org[:, None] * share, vol[:, None] * share], axis=-1)
+        shared = queue * self._shared
+        total_shared = shared.sum(axis=1, keepdims=True)
+        vol_cap = vol[:, None] * np.divide(shared, total_shared, out=np.zeros_like(shared), where=total_shared > 0)
+        cap = np.stack([gov, ent[:, None] * share, org[:, None] * share, vol_cap], axis=-1)
+        self._yield_sum += rules.volunteer_yield(queue, cap.sum(axis=-1), vol_cap, vol)
+        self._yield_weeks += 1
+        return cap
 
     def handling_odds(self, queue: np.ndarray, overdue: np.ndarray,
                       cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -698,41 +716,99 @@ class CoGovModel(mesa.Model):
         keep = rules.disjoint_pairs(a, b, self.n)
         self.residents.trust = rules.bounded_confidence(self.residents.trust, a[keep], b[keep], tr.epsilon, tr.mu)
 
+    def volunteer_yield(self) -> np.ndarray:
+        """Mean share of volunteers' capacity that closed cases, per community, over the weeks
+        since the last revision of who volunteers (right after a revision: the share that
+        revision weighed; 1 before any week was handled)."""
+        if self._yield_weeks == 0:
+            return self._last_yield
+        return self._yield_sum / self._yield_weeks
+
     def synergy(self) -> np.ndarray:
-        """Synergy factor r of the volunteering game per community, raised by co-governance."""
-        return self.settings.volunteering.synergy * (1.0 + self.mode_weights("synergy_bonus"))
+        """Synergy factor r of the volunteering game per community: the base factor, raised by
+        co-governance (``synergy_bonus``) and scaled by the share of volunteers' capacity that
+        got shared problems resolved (:meth:`volunteer_yield`): a contribution is worth what it
+        resolves."""
+        return (self.settings.volunteering.synergy * (1.0 + self.mode_weights("synergy_bonus"))
+                * self.volunteer_yield())
 
     def revise_volunteering(self) -> None:
-        """Residents revise whether to volunteer by imitating better-off neighbours in the
-        neighbourhood public goods game (Santos, Santos & Pacheco 2008)."""
+        """Residents revise whether to volunteer in the neighbourhood public goods game
+        (``volunteering.revision``): by a noisy best response to what volunteering is worth to
+        them (Goeree, Holt & Laury 2002), or by imitating better-off neighbours (Santos, Santos &
+        Pacheco 2008). Both weigh the synergy of :meth:`synergy`, which depends on what the
+        volunteers got resolved since the last revision."""
         s = self.settings
+        v = s.volunteering
         r = self.residents
         rng = self.streams["volunteering"]
         u1, u2 = rng.random(self.n), rng.random(self.n)
         synergy = self.network.by_resident(self.synergy())
+        self._last_yield = self.volunteer_yield()
+        self._yield_sum = np.zeros(self.n_communities)
+        self._yield_weeks = 0
         net = self.network
-        payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy,
-                                            s.volunteering.cost_model == "per_individual")
+        per_individual = v.cost_model == "per_individual"
+        if v.revision == "logit":
+            gain = rules.volunteering_gain(net.degree, net.neighbour_sum, synergy, per_individual, v.altruism)
+            r.cooperator = rules.logit_volunteering(gain, v.noise, u2)
+            return
+        payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy, per_individual)
         y = rules.random_neighbour(net.indptr, net.indices, u1)
         kmax = np.maximum(net.degree, net.degree[np.maximum(y, 0)])
         max_gap = np.maximum(synergy, synergy[np.maximum(y, 0)]) * (kmax + 1.0)
         r.cooperator = rules.imitation(r.cooperator, payoff, y, max_gap, u2)
 
-    def breach_probability(self, records: np.ndarray) -> np.ndarray:
-        """This week's chance of a breach per community, given how many residents there have
-        data stored (``records``) (model.md process 6)."""
-        s = self.settings
-        d = s.data
+    def data_holdings(self) -> np.ndarray:
+        """Share of each community's stored records that each enterprise processes, (enterprises,
+        communities): the outsourced share ``enterprises.data_share``, split equally among the
+        enterprises serving the community that hold its data, all of them under partnerships and
+        those holding a service contract under collaborative co-governance (Fang 2024, 3.1, 4.1)."""
+        k = self.n_communities
+        held = np.zeros((len(self.enterprises), k))
+        if not self.enterprises:
+            return held
+        partners = self.effective["partnerships"] > 0.5
+        collaborative = self.effective["cogovernance_mode"].astype(int) == COLLABORATIVE
+        for i, e in enumerate(self.enterprises):
+            c = e.communities
+            held[i, c] = partners[c] | (collaborative[c] & e.contract)
+        holders = held.sum(axis=0)
+        return held * np.divide(self.settings.enterprises.data_share, holders, out=np.zeros(k), where=holders > 0)
+
+    def breach_probability(self, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This week's chance that each data store leaks, given how many residents per community
+        have data stored (``records``): the government's store of each community, whose copies
+        grow with data sharing, and each enterprise's store of the records it processes, at its
+        own security (:func:`rules.breach_probability`; model.md process 6). Also keeps the
+        holdings of :meth:`data_holdings` for this week."""
+        d = self.settings.data
         record_share = records / np.maximum(self.network.community_sizes, 1)
-        mode = self.effective["cogovernance_mode"].astype(int)
-        outsourced = np.maximum(self.effective["partnerships"], (mode == COLLABORATIVE) * self.contract_funding())
-        return rules.breach_probability(record_share, self.government.security, self.effective["data_sharing"],
-                                        outsourced, hazard=d.breach_hazard, sharing_records=d.sharing_records,
-                                        enterprise_share=s.enterprises.data_share,
-                                        enterprise_security=self.enterprise_security)
+        government = rules.breach_probability(record_share, self.government.security,
+                                              1.0 + d.sharing_records * self.effective["data_sharing"],
+                                              hazard=d.breach_hazard)
+        self._held = self.data_holdings()
+        security = np.array([e.security for e in self.enterprises], dtype=np.float64)
+        enterprises = rules.breach_probability(self._held @ record_share, security, hazard=d.breach_hazard)
+        return government, enterprises
+
+    def breached_communities(self, records: np.ndarray, u_government: np.ndarray,
+                             u_enterprises: np.ndarray) -> np.ndarray:
+        """Which communities' data leaked this week: their government store, any enterprise store
+        holding their records, or a scheduled breach. Notes each store's leak on the government
+        (per community) and on each enterprise."""
+        p_government, p_enterprises = self.breach_probability(records)
+        own = u_government < p_government
+        leaked = u_enterprises < p_enterprises
+        self.government.breached = own
+        for i, e in enumerate(self.enterprises):
+            e.breached = bool(leaked[i])
+            e.data_held = float(self._held[i, e.communities].mean())
+        return own | self.forced_breach | (self._held[leaked] > 0).any(axis=0)
 
     def suffer_data_risk(self) -> None:
-        """Stored data may leak; a breach lowers the trust of those exposed and raises their privacy
+        """Stored data may leak, from the government's store or an enterprise's; a breach of a
+        community's data lowers the trust of those exposed and raises their privacy
         concern, which spreads to neighbours and through local news; the news also costs the
         government some trust among everyone in the community (model.md process 6; Fang 2024,
         3.1; Shandler & Gomez 2023)."""
@@ -741,8 +817,9 @@ class CoGovModel(mesa.Model):
         r = self.residents
         rng = self.streams["data"]
         u_k = rng.random(self.n_communities)
+        u_e = rng.random(len(self.enterprises))
         u = rng.random(self.n)
-        breached = (u_k < self.breach_probability(self.network.community_sum(r.has_record))) | self.forced_breach
+        breached = self.breached_communities(self.network.community_sum(r.has_record), u_k, u_e)
         self._week["breaches"] = breached
         if breached.any():
             hit = self.network.by_resident(breached)
@@ -789,8 +866,37 @@ class CoGovModel(mesa.Model):
         mode = self.effective["cogovernance_mode"].astype(int)
         return (mode == COLLABORATIVE) & (self.contract_funding() > 0)
 
+    def contracted_share(self) -> np.ndarray:
+        """Share of the enterprises serving each community that hold a service contract (0 where
+        none serves): the part of the contract budget the government pays."""
+        serving = np.zeros(self.n_communities)
+        holding = np.zeros(self.n_communities)
+        for e in self.enterprises:
+            serving[e.communities] += 1.0
+            holding[e.communities] += float(e.contract)
+        return np.divide(holding, serving, out=np.zeros_like(serving), where=serving > 0)
+
+    def purchase_offer(self) -> np.ndarray:
+        """Where the government offers to buy social organisations' services (政府购买服务):
+        consultative and collaborative co-governance with the budget at least partly funded, per
+        community."""
+        mode = self.effective["cogovernance_mode"].astype(int)
+        return (mode >= CONSULTATIVE) & (self.contract_funding() > 0)
+
+    def purchased_share(self) -> np.ndarray:
+        """Share of the social organisations working in each community (third-party evaluators
+        aside) that sell their services to the government (0 where none works)."""
+        working = np.zeros(self.n_communities)
+        selling = np.zeros(self.n_communities)
+        for o in self.social_organisations:
+            if not o.third_party:
+                working[o.communities] += 1.0
+                selling[o.communities] += float(o.purchase)
+        return np.divide(selling, working, out=np.zeros_like(working), where=working > 0)
+
     def contract_funding(self) -> np.ndarray:
-        """Funded share of the service-contract budget this week, per community."""
+        """Funded share of the budget for enterprises' service contracts and the purchase of
+        organisations' services this week, per community."""
         return self.government.funded.get("cogovernance_mode", np.ones(self.n_communities))
 
     def open_cases_per_1000(self) -> np.ndarray:
@@ -910,7 +1016,10 @@ class CoGovModel(mesa.Model):
         body[i + 6:i + 11] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
                               self._cum_resolved_c)
         ended = np.concatenate([resolved, failed, w["given_up"]])
-        for j, (idx, group) in enumerate(((resolved, older), (resolved, young), (ended, older), (ended, young))):
+        closed = np.concatenate([resolved, failed])
+        cross = r.cross
+        for j, (idx, group) in enumerate(((resolved, older), (resolved, young), (ended, older), (ended, young),
+                                          (resolved, cross), (closed, cross))):
             body[i + 11 + j] = np.bincount(c[idx[group[idx]]], minlength=k)
         sums[:, k] = body.sum(axis=1)
         x = _SumRows(sums)

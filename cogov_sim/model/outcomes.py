@@ -98,6 +98,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             "week (silent ones included).", "Resolution of all need 60+", "老年问题解决率"),
     Outcome("resolution_rate_young", "share", "Resolved share of the issues of residents aged 18-39 that ended this "
             "week (silent ones included).", "Resolution of all need 18-39", "青年问题解决率"),
+    Outcome("resolution_rate_cross", "share", "Resolved share of the cross-department cases closed this week "
+            "(resolved or failed): what silos hold up.", "Resolution of cross-department cases", "跨部门诉求解决率"),
     Outcome("satisfaction", "0-1", "Mean satisfaction of reporters whose cases closed this week.", "Satisfaction",
             "满意率"),
     Outcome("responsiveness", "0-1", "One minus the total variation distance between the allocation of effort "
@@ -164,6 +166,13 @@ INSTITUTIONS: tuple[InstitutionColumn, ...] = (
     InstitutionColumn("csr", "0-1", "Readiness to help unpaid.", ("enterprise",)),
     InstitutionColumn("reputation", "0-1", "Reputation among residents where it works.", ("enterprise",)),
     InstitutionColumn("contract", "0/1", "Holds a government service contract.", ("enterprise",)),
+    InstitutionColumn("security", "0-1", "Data security of its store of residents' records (the government's: mean "
+                      "over communities weighted by residents).", ("government", "enterprise")),
+    InstitutionColumn("data_held", "share", "Share of its communities' stored records it processes.", ("enterprise",)),
+    InstitutionColumn("breached", "stores", "Its data stores that leaked this week: communities' stores for the "
+                      "government, 0 or 1 for an enterprise.", ("government", "enterprise")),
+    InstitutionColumn("purchase", "0/1", "Sells its services to the government (政府购买服务).",
+                      ("social_organisation",)),
     InstitutionColumn("credibility", "0-1", "Credibility among residents where it works.", ("social_organisation",)),
     InstitutionColumn("campaign_target", "community", "Community with its largest share of campaign effort.",
                       ("social_organisation",)),

@@ -364,6 +364,14 @@ class Decision:
                           "modelling choice: partial adjustment", 0.0, 1.0)
     evaluation_weight: float = p(0.6, "share", "Weight of the third-party estimate of true need.",
                                  "Fang (2024) 4.2: third parties reduce decision risk", 0.0, 1.0)
+    habit_weights: tuple[float, ...] = p([0.7, 1.0, 1.0, 0.7], "weight", "Weight the inherited allocation that "
+                                         "habit repeats gives each category (civil affairs, urban management, "
+                                         "environment, social security) against its expected need.",
+                                         "Fu & Zhang (2007), Management World 2007(3): China's local governments, "
+                                         "competing for growth, bias spending toward construction and away from "
+                                         "public services; Jiang, Meng & Zhang (2019): welfare gained once online "
+                                         "participation revealed demand; size a modelling choice",
+                                         0.0, 10.0, length=4)
 
 
 @dataclass(frozen=True)
@@ -482,10 +490,12 @@ class Enterprises:
                                 "close per week at full engagement.", CALIB, 0.0, 10_000.0)
     csr_mean: float = p(0.3, "0-1", "Mean readiness to help unpaid (CSR).", "modelling choice", 0.0, 1.0)
     tech_mean: float = p(0.5, "0-1", "Mean technical capability.", "modelling choice", 0.0, 1.0)
-    security_mean: float = p(0.5, "0-1", "Mean data security of contracted enterprises.", "modelling choice",
+    security_mean: float = p(0.5, "0-1", "Mean data security of enterprises' own stores of residents' records; "
+                             "each enterprise's store is its own source of breaches.", "modelling choice",
                              0.0, 1.0)
-    data_share: float = p(0.3, "share", "Share of stored records processed by contracted enterprises.",
-                          "Fang (2024) 3.1", 0.0, 1.0)
+    data_share: float = p(0.3, "share", "Share of a community's stored records that enterprises process when they "
+                          "hold its data (under partnerships, or a service contract under collaboration), split "
+                          "equally among them.", "Fang (2024) 3.1", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -568,6 +578,10 @@ class Institutions:
                                "modelling choice", 0.0, 1.0)
     reservation_mean: float = p(0.6, "share of price", "Mean share of the contract price an enterprise needs to "
                                 "cover its costs.", "modelling choice", 0.0, 1.0, plausible=(0.3, 0.9))
+    purchase_reservation_mean: float = p(0.4, "share of price", "Mean share of the price of a service purchase "
+                                         "a social organisation needs to cover its costs.",
+                                         "modelling choice: below enterprises', as organisations depend on "
+                                         "government funding (Teets 2013)", 0.0, 1.0, plausible=(0.1, 0.8))
     credibility_rate: float = p(0.2, "share/decision", "How far an organisation's credibility moves toward the "
                                 "resolved share of need where it works.", "modelling choice: residents judge by "
                                 "results they see", 0.0, 1.0)
@@ -587,15 +601,40 @@ class Awareness:
 
 @dataclass(frozen=True)
 class Volunteering:
-    """Volunteering as a public goods game on the network (Santos, Santos & Pacheco 2008)."""
+    """Volunteering as a public goods game on the network (Santos, Santos & Pacheco 2008) whose
+    product is the shared problems that volunteers get resolved."""
 
-    synergy: float = p(6.0, "-", "Multiplication factor r of the neighbourhood public goods game.",
+    synergy: float = p(6.0, "-", "Multiplication factor r of the neighbourhood public goods game when all of the "
+                       "volunteers' capacity resolves problems (scaled by the share that does).",
                        "Santos et al. (2008)", 0.0, 1000.0, plausible=(3.0, 9.0))
     cost_model: str = p("per_individual", "-", "Volunteering cost per game, or fixed per individual.",
                         "Santos et al. (2008)", choices=("per_game", "per_individual"))
-    interval: int = p(4, "weeks", "Weeks between strategy revisions.", "modelling choice: monthly", 1, 1000)
+    interval: int = p(4, "weeks", "Weeks between revisions of who volunteers.", "modelling choice: monthly",
+                      1, 1000)
     cases_per_volunteer: float = p(0.0015, "cases/week", "Cases a volunteer helps close per week.", CALIB,
                                    0.0, 10.0)
+    shared: tuple[float, ...] = p([0.0, 1.0, 1.0, 0.0], "share", "How far volunteers can help with each category "
+                                  "(civil affairs, urban management, environment, social security): the shared "
+                                  "problems of a neighbourhood, not one household's entitlements.",
+                                  "modelling choice: residents co-produce neighbourhood public goods such as "
+                                  "clean streets and safe public space (Ostrom 1996), while civil-affairs and "
+                                  "social-security cases are a household's own claims on the state",
+                                  0.0, 1.0, length=4)
+    revision: str = p("logit", "-", "How residents revise whether to volunteer: a noisy best response to what "
+                      "volunteering is worth (logit), or copying a better-off neighbour (imitation).",
+                      "Goeree, Holt & Laury (2002) logit; Santos, Santos & Pacheco (2008) imitation",
+                      choices=("logit", "imitation"))
+    altruism: float = p(0.1, "weight", "Weight a resident gives to what a contribution yields others, against 1 "
+                        "for its own return (logit revision).",
+                        "modelling choice in the logit-equilibrium form of Goeree, Holt & Laury (2002), who "
+                        "find significant altruism in one-shot public goods games; to be calibrated",
+                        0.0, 1.0, plausible=(0.0, 0.3))
+    noise: float = p(1.0, "payoff units", "Scale of the logit error of the volunteering choice, in units of the "
+                     "cost of volunteering (0: strict best response).",
+                     "modelling choice: decision errors of the order of the stake, as in public goods "
+                     "experiments (Goeree, Holt & Laury 2002; Palfrey & Prisbrey 1997); to be calibrated",
+                     0.0, 100.0,
+                     plausible=(0.3, 3.0))
 
 
 @dataclass(frozen=True)
@@ -676,7 +715,13 @@ class Costs:
     partnerships: float = p(3.0, "CNY/resident/year", "Partnership management.", "modelling choice",
                             0.0, 10_000.0)
     enterprise_contract: float = p(6.0, "CNY/resident/year", "Service contracts with enterprises under "
-                                   "collaborative co-governance.", "modelling choice", 0.0, 10_000.0)
+                                   "collaborative co-governance, paid as far as the enterprises serving a "
+                                   "community hold one.", "modelling choice", 0.0, 10_000.0)
+    service_purchase: float = p(4.0, "CNY/resident/year", "The government's purchase of social organisations' "
+                                "services (政府购买服务) under consultative and collaborative co-governance, paid as "
+                                "far as the organisations working in a community take it.",
+                                "modelling choice; the practice: Teets (2013), China Quarterly 213:19-38",
+                                0.0, 10_000.0)
 
 
 SECTIONS: dict[str, type] = {

@@ -374,6 +374,62 @@ def public_goods_payoffs(cooperate: np.ndarray, degree: np.ndarray, neighbour_su
     return share + neighbour_sum(share) - cost
 
 
+def volunteer_yield(queue: np.ndarray, capacity: np.ndarray, volunteer_capacity: np.ndarray,
+                    offered: np.ndarray) -> np.ndarray:
+    """Share of volunteers' capacity that closes a case this week, per community (1 where they
+    offer none).
+
+    Cells are (community, category); ``capacity`` is every sector's capacity in a cell,
+    ``volunteer_capacity`` the volunteers' part of it and ``offered`` what volunteers offer in
+    the community in all (cases/week; more than the cells hold when there are no shared problems
+    to go to), ``queue`` the queued cases. Capacity beyond the queue closes nothing, so a cell's
+    capacity finds work in the proportion ``min(queue, capacity) / capacity``
+    (:func:`resolution_probability` seen from the capacity side). The yield falls below 1 once
+    the shared problems are solved faster than they arise: what volunteering produces is what it
+    gets resolved (modelling reason: the benefit of a neighbourhood public good is the problems
+    it fixes; Ostrom 1996, co-production)."""
+    used = np.divide(np.minimum(queue, capacity), capacity, out=np.ones_like(capacity, dtype=np.float64),
+                     where=capacity > 0)
+    offered = np.asarray(offered, dtype=np.float64)
+    return np.divide((volunteer_capacity * used).sum(axis=-1), offered, out=np.ones_like(offered),
+                     where=offered > 0).clip(0.0, 1.0)
+
+
+def volunteering_gain(degree: np.ndarray, neighbour_sum, synergy: np.ndarray, per_individual: bool,
+                      altruism: float) -> np.ndarray:
+    """What volunteering is worth to each resident over not volunteering, in the payoff units of
+    the neighbourhood public goods game (the cost of one contribution is 1), whatever the others
+    do (the game is linear, so the gain does not depend on their choices).
+
+    A volunteer gives to the game it centres and to each neighbour's (cost 1 in total, split
+    over the degree + 1 games, or 1 per game); game j multiplies what it gets by its ``synergy``
+    r_j and shares it among its degree + 1 players (Santos, Santos & Pacheco 2008). The gain
+    weighs the resident's own return by 1 and what the contribution gives the others by
+    ``altruism`` (Goeree, Holt & Laury 2002): ``(1 - a) * own + a * total - cost``.
+    ``neighbour_sum(x)`` sums x over neighbours.
+    """
+    groups = degree + 1.0
+    per_game = synergy / groups
+    own = per_game + neighbour_sum(per_game)
+    total = synergy + neighbour_sum(synergy)
+    if per_individual:
+        own, total, cost = own / groups, total / groups, 1.0
+    else:
+        cost = groups
+    return (1.0 - altruism) * own + altruism * total - cost
+
+
+def logit_volunteering(gain: np.ndarray, noise: float, v: np.ndarray) -> np.ndarray:
+    """Who volunteers after a revision: each resident volunteers with the logit chance
+    ``1 / (1 + exp(-gain / noise))`` of a noisy best response (the logit equilibrium of public
+    goods experiments, Anderson, Goeree & Holt 1998; Goeree, Holt & Laury 2002); ``v`` uniform
+    on [0, 1). ``noise`` (payoff units) -> 0 is the strict best response."""
+    if noise <= 0:
+        return gain > 0
+    z = np.clip(gain / noise, -500.0, 500.0)
+    return v < 1.0 / (1.0 + np.exp(-z))
+
+
 def imitation(cooperate: np.ndarray, payoff: np.ndarray, model_of: np.ndarray, max_gap: np.ndarray,
               v: np.ndarray) -> np.ndarray:
     """Synchronous imitation (Santos et al. 2008): each resident x looks at one random neighbour
@@ -394,19 +450,20 @@ def random_neighbour(indptr: np.ndarray, indices: np.ndarray, u: np.ndarray) -> 
 
 
 # ----------------------------------------------------------------------------------------- data risk
-def breach_probability(record_share: np.ndarray, security: np.ndarray, data_sharing: np.ndarray,
-                       outsourced: np.ndarray, *, hazard: float, sharing_records: float, enterprise_share: float,
-                       enterprise_security: float) -> np.ndarray:
-    """Weekly chance of a breach of a community's residents' data.
+def breach_probability(record_share: np.ndarray, security: np.ndarray, copies: np.ndarray | float = 1.0, *,
+                       hazard: float) -> np.ndarray:
+    """Weekly chance that one data store leaks: ``1 - exp(-hazard * record_share * copies *
+    (1 - security))``.
 
-    Hazard ``hazard * record_share * [(1 - security)(1 + sharing_records * data_sharing)
-    + outsourced * enterprise_share * (1 - enterprise_security)]``: it grows with the share of
-    residents whose data is stored and with the copies that sharing and outsourcing make, and
-    falls with security. Source: Fang (2024) 3.1.
+    ``record_share`` is the share of residents whose data the store holds (for an enterprise,
+    summed over the communities whose records it processes, each weighted by the share of
+    that community's records it holds), ``copies`` how many copies of them the store spreads
+    (the government's: 1 plus ``data.sharing_records`` per unit of data sharing), ``security``
+    its data security (0-1). Each store is its own source of breaches: the government's per
+    community and every enterprise's. Source: Fang (2024) 3.1 (more stored and shared data, more
+    risk; security lowers it).
     """
-    h = hazard * record_share * ((1.0 - security) * (1.0 + sharing_records * data_sharing)
-                                 + outsourced * enterprise_share * (1.0 - enterprise_security))
-    return -np.expm1(-h)
+    return -np.expm1(-hazard * record_share * copies * (1.0 - security))
 
 
 # ---------------------------------------------------------------------------------------- decisions

@@ -199,6 +199,7 @@ def run_santos(p: dict[str, Any], seed: int) -> dict[str, Any]:
     z = p["z"]
     values: dict[str, Any] = {"population.residents": p["n"], "volunteering.synergy": p["eta"] * (z + 1),
                               "volunteering.cost_model": p["cost"], "volunteering.interval": 1,
+                              "volunteering.revision": "imitation",
                               "run.steps": p["generations"]}
     if p["graph"] == "regular":
         if z % 2:

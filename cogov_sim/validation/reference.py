@@ -331,6 +331,29 @@ class Resident(mesa.Agent):
         if gap > 0 and w["u2"][i] < gap / max_gap:
             self.next_cooperator = model.cooperator
 
+    def plan_volunteering(self, w: dict) -> None:
+        """Volunteer with the logit chance of what it is worth: one's own return and, weighed by
+        altruism, what it gives the others, less its cost (Goeree, Holt & Laury 2002)."""
+        synergy = w["synergy"]
+        groups = self.degree + 1.0
+        from_neighbours = of_neighbours = 0.0
+        for nb in self.neighbours:
+            from_neighbours += synergy[nb.community] / (nb.degree + 1.0)
+            of_neighbours += synergy[nb.community]
+        own = synergy[self.community] / groups + from_neighbours
+        total = synergy[self.community] + of_neighbours
+        if w["per_individual"]:
+            own, total, cost = own / groups, total / groups, 1.0
+        else:
+            cost = groups
+        gain = (1.0 - w["altruism"]) * own + w["altruism"] * total - cost
+        noise = w["noise"]
+        if noise <= 0:
+            self.next_cooperator = gain > 0
+        else:
+            z = min(max(gain / noise, -500.0), 500.0)
+            self.next_cooperator = bool(w["u2"][self.index] < 1.0 / (1.0 + math.exp(-z)))
+
     def commit_strategy(self) -> None:
         """Take on the planned strategy (all residents at once)."""
         self.cooperator = self.next_cooperator
@@ -518,19 +541,25 @@ class ReferenceModel(CoGovModel):
                 agents[a].meet(agents[b], tr.epsilon, tr.mu)
 
     def revise_volunteering(self) -> None:
+        v = self.settings.volunteering
         u1, u2 = self._draws("volunteering", self.n, self.n)
-        w = dict(u1=u1, u2=u2, synergy=self.synergy().tolist(),
-                 per_individual=self.settings.volunteering.cost_model == "per_individual")
-        for phase in ("contribute", "collect_pot", "add_payoff", "plan_imitation"):
+        w = dict(u1=u1, u2=u2, synergy=self.synergy().tolist(), per_individual=v.cost_model == "per_individual",
+                 altruism=v.altruism, noise=v.noise)
+        self._last_yield = self.volunteer_yield()
+        self._yield_sum = np.zeros(self.n_communities)
+        self._yield_weeks = 0
+        phases = ("plan_volunteering",) if v.revision == "logit" else (
+            "contribute", "collect_pot", "add_payoff", "plan_imitation")
+        for phase in phases:
             self.resident_agents.do(phase, w)
         self.resident_agents.do("commit_strategy")
 
     def suffer_data_risk(self) -> None:
         d = self.settings.data
-        u_k, u = self._draws("data", self.n_communities, self.n)
+        u_k, u_e, u = self._draws("data", self.n_communities, len(self.enterprises), self.n)
         counts = dict(records=np.zeros(self.n_communities))
         self.resident_agents.do("count_record", counts)
-        breached = (np.asarray(u_k) < self.breach_probability(counts["records"])) | self.forced_breach
+        breached = self.breached_communities(counts["records"], np.asarray(u_k), np.asarray(u_e))
         self._week["breaches"] = breached
         w = dict(u=u, breached=breached.tolist(), exposure=d.exposure, trust_loss=d.trust_loss,
                  privacy_gain=d.privacy_gain, neighbour_gain=d.neighbour_privacy_gain,

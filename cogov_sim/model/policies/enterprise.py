@@ -13,6 +13,12 @@ from cogov_sim.model.policies.registry import register
 from cogov_sim.model.policies.views import EnterpriseAction, EnterpriseView
 
 
+def price_covers(offered: bool, price_share: float, reservation: float) -> bool:
+    """Whether to take a contract: it is offered and the share of the price the government can pay
+    covers the share the provider needs to cover its costs (a reservation price)."""
+    return bool(offered and price_share >= reservation)
+
+
 def local_demand(demand: np.ndarray, scale: float) -> float:
     """Local demand for help, 0-1: mean open cases per 1,000 residents where the enterprise works,
     ``d / (d + scale)`` (half at ``scale``)."""
@@ -40,7 +46,8 @@ def reputation(view: EnterpriseView) -> EnterpriseAction:
                         view.visibility, demand_weight=r.csr_demand_weight, reputation_weight=r.csr_reputation_weight,
                         visibility_weight=r.csr_visibility_weight)
     csr = float(np.clip(view.csr + r.csr_adjustment * (target - view.csr), 0.0, 1.0))
-    return EnterpriseAction(csr=csr, accept_contract=bool(view.contract_offered and view.price_share >= view.reservation))
+    return EnterpriseAction(csr=csr, accept_contract=price_covers(view.contract_offered, view.price_share,
+                                                                  view.reservation))
 
 
 @register("enterprise", "fixed")

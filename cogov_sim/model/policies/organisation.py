@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cogov_sim.model.policies.enterprise import price_covers
 from cogov_sim.model.policies.registry import register
 from cogov_sim.model.policies.views import OrganisationAction, OrganisationView
 
@@ -23,15 +24,18 @@ def proportional(score: np.ndarray) -> np.ndarray:
 def need(view: OrganisationView) -> OrganisationAction:
     """Campaign in proportion to unmet need times the share of residents who stay silent, and
     mediate in proportion to unmet need: community organisations mobilise where participation
-    is low and problems go unreported (Fang 2024, 2.3, 4.2)."""
+    is low and problems go unreported (Fang 2024, 2.3, 4.2); sell its services to the government
+    when the price covers its costs."""
     campaign = proportional(view.unmet * (1.0 - view.participation))
-    return OrganisationAction(campaign=campaign, mediation=proportional(view.unmet))
+    return OrganisationAction(campaign=campaign, mediation=proportional(view.unmet),
+                              accept_purchase=price_covers(view.purchase_offered, view.price_share, view.reservation))
 
 
 @register("social_organisation", "members")
 def members(view: OrganisationView) -> OrganisationAction:
     """Campaign and mediate in proportion to its members in each community, whatever the need
     elsewhere: voluntary organisations serve their own constituencies rather than the neediest
-    (philanthropic particularism, Salamon 1987)."""
+    (philanthropic particularism, Salamon 1987); sell its services when the price covers its costs."""
     shares = proportional(view.members)
-    return OrganisationAction(campaign=shares, mediation=shares.copy())
+    return OrganisationAction(campaign=shares, mediation=shares.copy(),
+                              accept_purchase=price_covers(view.purchase_offered, view.price_share, view.reservation))

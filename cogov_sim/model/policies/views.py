@@ -94,7 +94,10 @@ class OrganisationView:
     """What a social organisation sees in each community it works in: its members there,
     residents' participation (share who took part recently) and unmet need (issues known to be
     open but unreported, per 1,000 residents, as its members and volunteers hear of them); and its
-    own credibility (0-1)."""
+    own credibility (0-1); whether the government offers to buy its services there (政府购买服务,
+    never to a third-party evaluator, which must stay apart from whom it evaluates), the share of
+    the price it can pay and the share the organisation needs to cover its costs.
+    """
 
     week: int
     communities: np.ndarray
@@ -102,16 +105,21 @@ class OrganisationView:
     participation: np.ndarray
     unmet: np.ndarray
     credibility: float
+    purchase_offered: bool
+    price_share: float
+    reservation: float
     rules: Any
 
 
 @dataclass(frozen=True)
 class OrganisationAction:
     """Shares of its campaign effort (raising awareness) and of its mediation capacity across the
-    communities it works in, each summing to 1."""
+    communities it works in, each summing to 1, and whether it sells its services to the
+    government."""
 
     campaign: np.ndarray
     mediation: np.ndarray
+    accept_purchase: bool = False
 
 
 VIEWS = {"government": GovernmentView, "enterprise": EnterpriseView, "social_organisation": OrganisationView}
@@ -150,3 +158,5 @@ def check_action(kind: str, view: Any, action: Any) -> None:
         shape = view.communities.shape
         _shares("campaign", action.campaign, shape)
         _shares("mediation", action.mediation, shape)
+        if action.accept_purchase and not view.purchase_offered:
+            raise ValueError("accept_purchase is true but no purchase of services was offered")
