@@ -251,6 +251,15 @@ class CoGovModel(mesa.Model):
         for o in self.social_organisations:
             o.reservation = float(rng.beta(*_ab(inst.purchase_reservation_mean)))
         self.enterprise_tech = float(np.mean([e.tech for e in self.enterprises])) if self.enterprises else 0.0
+        #: Which communities each enterprise serves and each social organisation other than an
+        #: evaluator works in, (institutions, communities).
+        self._serves = np.zeros((len(self.enterprises), k), dtype=bool)
+        for i, e in enumerate(self.enterprises):
+            self._serves[i, e.communities] = True
+        self._providers = [o for o in self.social_organisations if not o.third_party]
+        self._works_in = np.zeros((len(self._providers), k), dtype=bool)
+        for i, o in enumerate(self._providers):
+            self._works_in[i, o.communities] = True
         members = np.flatnonzero(member_of >= 0)
         #: Members of each organisation per community, (organisations, communities).
         self.organisation_members = np.zeros((len(self.social_organisations), k))
@@ -764,17 +773,13 @@ class CoGovModel(mesa.Model):
         communities): the outsourced share ``enterprises.data_share``, split equally among the
         enterprises serving the community that hold its data, all of them under partnerships and
         those holding a service contract under collaborative co-governance (Fang 2024, 3.1, 4.1)."""
-        k = self.n_communities
-        held = np.zeros((len(self.enterprises), k))
-        if not self.enterprises:
-            return held
         partners = self.effective["partnerships"] > 0.5
         collaborative = self.effective["cogovernance_mode"].astype(int) == COLLABORATIVE
-        for i, e in enumerate(self.enterprises):
-            c = e.communities
-            held[i, c] = partners[c] | (collaborative[c] & e.contract)
+        contract = np.array([e.contract for e in self.enterprises], dtype=bool)
+        held = (self._serves & (partners | (collaborative & contract[:, None]))).astype(np.float64)
         holders = held.sum(axis=0)
-        return held * np.divide(self.settings.enterprises.data_share, holders, out=np.zeros(k), where=holders > 0)
+        return held * np.divide(self.settings.enterprises.data_share, holders, out=np.zeros_like(holders),
+                                where=holders > 0)
 
     def breach_probability(self, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This week's chance that each data store leaks, given how many residents per community
@@ -788,6 +793,8 @@ class CoGovModel(mesa.Model):
                                               1.0 + d.sharing_records * self.effective["data_sharing"],
                                               hazard=d.breach_hazard)
         self._held = self.data_holdings()
+        if not self._held.any():  # no enterprise holds residents' data: no enterprise store can leak
+            return government, np.zeros(len(self.enterprises))
         security = np.array([e.security for e in self.enterprises], dtype=np.float64)
         enterprises = rules.breach_probability(self._held @ record_share, security, hazard=d.breach_hazard)
         return government, enterprises
@@ -801,6 +808,10 @@ class CoGovModel(mesa.Model):
         own = u_government < p_government
         leaked = u_enterprises < p_enterprises
         self.government.breached = own
+        if not self._held.any():
+            for e in self.enterprises:
+                e.breached, e.data_held = False, 0.0
+            return own | self.forced_breach
         for i, e in enumerate(self.enterprises):
             e.breached = bool(leaked[i])
             e.data_held = float(self._held[i, e.communities].mean())
@@ -869,11 +880,8 @@ class CoGovModel(mesa.Model):
     def contracted_share(self) -> np.ndarray:
         """Share of the enterprises serving each community that hold a service contract (0 where
         none serves): the part of the contract budget the government pays."""
-        serving = np.zeros(self.n_communities)
-        holding = np.zeros(self.n_communities)
-        for e in self.enterprises:
-            serving[e.communities] += 1.0
-            holding[e.communities] += float(e.contract)
+        serving = self._serves.sum(axis=0).astype(np.float64)
+        holding = np.array([e.contract for e in self.enterprises], dtype=np.float64) @ self._serves
         return np.divide(holding, serving, out=np.zeros_like(serving), where=serving > 0)
 
     def purchase_offer(self) -> np.ndarray:
@@ -886,12 +894,8 @@ class CoGovModel(mesa.Model):
     def purchased_share(self) -> np.ndarray:
         """Share of the social organisations working in each community (third-party evaluators
         aside) that sell their services to the government (0 where none works)."""
-        working = np.zeros(self.n_communities)
-        selling = np.zeros(self.n_communities)
-        for o in self.social_organisations:
-            if not o.third_party:
-                working[o.communities] += 1.0
-                selling[o.communities] += float(o.purchase)
+        working = self._works_in.sum(axis=0).astype(np.float64)
+        selling = np.array([o.purchase for o in self._providers], dtype=np.float64) @ self._works_in
         return np.divide(selling, working, out=np.zeros_like(working), where=working > 0)
 
     def contract_funding(self) -> np.ndarray:
