@@ -220,10 +220,15 @@ def test_breach_probability_grows_with_data_and_copies_and_falls_with_security()
     np.testing.assert_allclose(p, [0.0, 1 - np.exp(-0.005), 1 - np.exp(-0.01), 0.0, 1 - np.exp(-0.01)])
 
 
-@given(st.floats(0, 1), st.floats(0, 1), st.floats(1, 5), st.floats(0, 1))
-def test_breach_probability_is_a_chance(share, security, copies, hazard):
-    p = float(rules.breach_probability(np.array([share]), np.array([security]), copies, hazard=hazard)[0])
-    assert 0.0 <= p <= 1.0
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(1, 5), st.floats(0.001, 1), st.floats(0.01, 0.5))
+def test_breach_risk_grows_with_records_and_copies_and_falls_with_security(share, security, copies, hazard, step):
+    def p(share=share, security=security, copies=copies):
+        return float(rules.breach_probability(np.array([share]), np.array([security]), copies, hazard=hazard)[0])
+
+    base = p()
+    assert 0.0 <= base < 1.0
+    assert p(share=share + step) >= base and p(copies=copies + step) >= base
+    assert p(security=min(security + step, 1.0)) <= base
 
 
 def test_reallocate_habit_keeps_and_data_driven_moves():

@@ -765,7 +765,9 @@ class CoGovModel(mesa.Model):
         payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy, per_individual)
         y = rules.random_neighbour(net.indptr, net.indices, u1)
         kmax = np.maximum(net.degree, net.degree[np.maximum(y, 0)])
-        max_gap = np.maximum(synergy, synergy[np.maximum(y, 0)]) * (kmax + 1.0)
+        # M bounds the payoff gap (Santos et al. 2008); at least 1 per game, since the cost of
+        # volunteering is not scaled when the yield lowers the synergy
+        max_gap = np.maximum(np.maximum(synergy, synergy[np.maximum(y, 0)]), 1.0) * (kmax + 1.0)
         r.cooperator = rules.imitation(r.cooperator, payoff, y, max_gap, u2)
 
     def data_holdings(self) -> np.ndarray:
@@ -773,13 +775,13 @@ class CoGovModel(mesa.Model):
         communities): the outsourced share ``enterprises.data_share``, split equally among the
         enterprises serving the community that hold its data, all of them under partnerships and
         those holding a service contract under collaborative co-governance (Fang 2024, 3.1, 4.1)."""
-        partners = self.effective["partnerships"] > 0.5
         collaborative = self.effective["cogovernance_mode"].astype(int) == COLLABORATIVE
         contract = np.array([e.contract for e in self.enterprises], dtype=bool)
-        held = (self._serves & (partners | (collaborative & contract[:, None]))).astype(np.float64)
-        holders = held.sum(axis=0)
-        return held * np.divide(self.settings.enterprises.data_share, holders, out=np.zeros_like(holders),
-                                where=holders > 0)
+        # the partnership as far as it is funded, a contract in full
+        weight = self._serves * np.maximum(self.effective["partnerships"], collaborative & contract[:, None])
+        holders = np.count_nonzero(weight > 0, axis=0).astype(np.float64)
+        return weight * np.divide(self.settings.enterprises.data_share, holders, out=np.zeros_like(holders),
+                                  where=holders > 0)
 
     def breach_probability(self, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """This week's chance that each data store leaks, given how many residents per community

@@ -613,9 +613,10 @@ class Volunteering:
                       1, 1000)
     cases_per_volunteer: float = p(0.0015, "cases/week", "Cases a volunteer helps close per week.", CALIB,
                                    0.0, 10.0)
-    shared: tuple[float, ...] = p([0.0, 1.0, 1.0, 0.0], "share", "How far volunteers can help with each category "
-                                  "(civil affairs, urban management, environment, social security): the shared "
-                                  "problems of a neighbourhood, not one household's entitlements.",
+    shared: tuple[float, ...] = p([0.0, 1.0, 1.0, 0.0], "weight", "Relative weight of each category (civil affairs, "
+                                  "urban management, environment, social security) in volunteers' work, times its "
+                                  "queue (0: they do not help with it): the shared problems of a neighbourhood, not "
+                                  "one household's entitlements.",
                                   "modelling choice: residents co-produce neighbourhood public goods such as "
                                   "clean streets and safe public space (Ostrom 1996), while civil-affairs and "
                                   "social-security cases are a household's own claims on the state",

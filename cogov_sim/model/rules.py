@@ -392,7 +392,7 @@ def volunteer_yield(queue: np.ndarray, capacity: np.ndarray, volunteer_capacity:
                      where=capacity > 0)
     offered = np.asarray(offered, dtype=np.float64)
     return np.divide((volunteer_capacity * used).sum(axis=-1), offered, out=np.ones_like(offered),
-                     where=offered > 0).clip(0.0, 1.0)
+                     where=offered > 0)
 
 
 def volunteering_gain(degree: np.ndarray, neighbour_sum, synergy: np.ndarray, per_individual: bool,

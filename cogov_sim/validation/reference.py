@@ -326,7 +326,7 @@ class Resident(mesa.Agent):
         pick = min(int(w["u1"][i] * self.degree), self.degree - 1)
         model = self.neighbours[pick]
         synergy = w["synergy"]
-        max_gap = max(synergy[self.community], synergy[model.community]) * (max(self.degree, model.degree) + 1.0)
+        max_gap = max(synergy[self.community], synergy[model.community], 1.0) * (max(self.degree, model.degree) + 1.0)
         gap = model.payoff - self.payoff
         if gap > 0 and w["u2"][i] < gap / max_gap:
             self.next_cooperator = model.cooperator
