@@ -83,6 +83,14 @@ def lever_code(name: str, value: object) -> float:
     return float(value)
 
 
+def _share_holding(flags: list[bool], membership: np.ndarray) -> np.ndarray:
+    """Per community, the share of the institutions present there (``membership``, institutions x
+    communities) whose ``flags`` hold; 0 where none is present."""
+    present = membership.sum(axis=0).astype(np.float64)
+    holding = np.array(flags, dtype=np.float64) @ membership
+    return np.divide(holding, present, out=np.zeros_like(present), where=present > 0)
+
+
 # ---------------------------------------------------------------------------------- measurement layout
 # Per-resident quantities summed over each community every week, in one pass (CoGovModel.measure).
 RESIDENT_SUMS = ("recent", "online", "hotline", "offline", "rec_older", "rec_young", "onl_older", "onl_young",
@@ -882,9 +890,7 @@ class CoGovModel(mesa.Model):
     def contracted_share(self) -> np.ndarray:
         """Share of the enterprises serving each community that hold a service contract (0 where
         none serves): the part of the contract budget the government pays."""
-        serving = self._serves.sum(axis=0).astype(np.float64)
-        holding = np.array([e.contract for e in self.enterprises], dtype=np.float64) @ self._serves
-        return np.divide(holding, serving, out=np.zeros_like(serving), where=serving > 0)
+        return _share_holding([e.contract for e in self.enterprises], self._serves)
 
     def purchase_offer(self) -> np.ndarray:
         """Where the government offers to buy social organisations' services (政府购买服务):
@@ -896,9 +902,7 @@ class CoGovModel(mesa.Model):
     def purchased_share(self) -> np.ndarray:
         """Share of the social organisations working in each community (third-party evaluators
         aside) that sell their services to the government (0 where none works)."""
-        working = self._works_in.sum(axis=0).astype(np.float64)
-        selling = np.array([o.purchase for o in self._providers], dtype=np.float64) @ self._works_in
-        return np.divide(selling, working, out=np.zeros_like(working), where=working > 0)
+        return _share_holding([o.purchase for o in self._providers], self._works_in)
 
     def contract_funding(self) -> np.ndarray:
         """Funded share of the budget for enterprises' service contracts and the purchase of
