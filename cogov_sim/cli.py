@@ -7,13 +7,16 @@ names the file, the key and what is allowed, and exits with status 2; nothing is
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
 from cogov_sim.errors import CoGovInputError
 
+#: Outcomes ``cogov run`` prints, with their format; ``pp``: a difference of two shares, printed
+#: in percentage points.
 SUMMARY = (
-    ("participation_rate", "{:.1%}"), ("participation_gap_age", "{:+.1%}"), ("online_gap_age", "{:+.1%}"),
+    ("participation_rate", "{:.1%}"), ("participation_gap_age", "pp"), ("online_gap_age", "pp"),
     ("mean_trust", "{:.3f}"), ("resolution_rate", "{:.1%}"), ("satisfaction", "{:.1%}"),
     ("responsiveness", "{:.3f}"), ("backlog", "{:.0f}"), ("unreported_issues", "{:.0f}"),
     ("awareness", "{:.1%}"), ("volunteer_rate", "{:.1%}"), ("privacy_concern", "{:.3f}"),
@@ -47,24 +50,100 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 def cmd_run(args: argparse.Namespace) -> int:
     from cogov_sim.experiments.runner import run_scenario
     from cogov_sim.model.scenario import load_scenario
-    from cogov_sim.present.plots import write_figures
+    from cogov_sim.present.plots import DASHBOARD_WIDTH, write_figures
 
     path = resolve_scenario_path(args.scenario)
     scenario = load_scenario(path, _overrides(args))
     out = Path(args.out) if args.out else None
-    result = run_scenario(scenario, out_dir=out, progress=not args.quiet, figures=write_figures, argv=sys.argv)
+    if args.figure_width is not None and not 640 <= args.figure_width <= 7680:
+        raise CoGovInputError(f"{args.figure_width}; allowed: 640 to 7680 pixels", key="--figure-width")
+    figures = functools.partial(write_figures, lang=args.lang, width=args.figure_width or DASHBOARD_WIDTH)
+    result = run_scenario(scenario, out_dir=out, progress=not args.quiet, figures=figures, argv=sys.argv)
     ts = result.timeseries
     first = ts.head(13)
     last = ts.tail(13)
     net = result.manifest["network"]  # what the model built (a file network decides its own size)
-    print(f"{scenario.name}: {net['residents']:,} residents, {net['communities']} communities, "
-          f"{len(ts)} weeks, seed {scenario.run.seed}, model time {result.manifest['model_time_s']:.2f} s")
-    print(f"{'outcome':28s} {'first 13 weeks':>15s} {'last 13 weeks':>15s}")
+    zh = args.lang == "zh"
+    title = scenario.scenario.display(args.lang)
+    if title != scenario.name:
+        title = f"{title}（{scenario.name}）" if zh else f"{title} ({scenario.name})"
+    if zh:
+        print(f"{title}：居民 {net['residents']:,} 人，社区 {net['communities']} 个，"
+              f"{len(ts)} 周，种子 {scenario.run.seed}，模型用时 {result.manifest['model_time_s']:.2f} 秒")
+    else:
+        print(f"{title}: {net['residents']:,} residents, {net['communities']} communities, "
+              f"{len(ts)} weeks, seed {scenario.run.seed}, model time {result.manifest['model_time_s']:.2f} s")
+    head = ("指标", "前 13 周", "后 13 周") if zh else ("outcome", "first 13 weeks", "last 13 weeks")
+    print(f"{_pad(head[0], 28)} {_pad(head[1], 15, right=True)} {_pad(head[2], 15, right=True)}")
     for name, fmt in SUMMARY:
-        print(f"{name:28s} {fmt.format(first[name].mean()):>15s} {fmt.format(last[name].mean()):>15s}")
-    print(f"{'breaches (total)':28s} {'':>15s} {ts['breaches'].sum():>15.0f}")
-    print(f"{'spend (million CNY, total)':28s} {'':>15s} {ts['spend'].sum() / 1e6:>15.2f}")
-    print(f"results: {result.out_dir}")
+        shown = _label(name) if zh else name
+        print(f"{_pad(shown, 28)} {_show(first[name].mean(), fmt):>15s} {_show(last[name].mean(), fmt):>15s}")
+    print(f"{_pad('数据泄露（合计，次）' if zh else 'breaches (total)', 28)} {'':>15s} {ts['breaches'].sum():>15.0f}")
+    print(f"{_pad('支出（合计，百万元）' if zh else 'spend (million CNY, total)', 28)} {'':>15s} "
+          f"{ts['spend'].sum() / 1e6:>15.2f}")
+    if zh:
+        print("pp：百分点。年龄差为 60 岁及以上居民减去 18-39 岁居民：小于 0 表示老年居民参与更少。")
+        print(f"结果：{result.out_dir}（cogov describe {result.out_dir} 说明每一列的含义）")
+    else:
+        print("pp: percentage points. Age gaps are residents aged 60+ minus those aged 18-39: below 0, older "
+              "residents take part less.")
+        print(f"results: {result.out_dir}  (cogov describe {result.out_dir} says what each column holds)")
+    return 0
+
+
+def _label(name: str) -> str:
+    from cogov_sim.model.outcomes import OUTCOME_BY_NAME
+
+    return OUTCOME_BY_NAME[name].label_zh
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two), on the right or,
+    with ``right``, on the left."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    fill = " " * max(0, width - used)
+    return fill + text if right else text + fill
+
+
+def _show(value: float, fmt: str) -> str:
+    """A value as the run summary prints it (``pp``: a share difference in percentage points)."""
+    return f"{100.0 * value:+.1f} pp" if fmt == "pp" else fmt.format(value)
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from cogov_sim.experiments.tables import describe_file, table_name
+
+    path = Path(args.results)
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(path.glob("*.parquet"))
+        for sub in ("runs", "steps"):  # a sweep: one part of each dataset holds the schema
+            part = next(iter(sorted((path / sub).glob("part-*.parquet"))), None) if (path / sub).is_dir() else None
+            if part is not None:
+                files.append(part)
+    else:
+        raise CoGovInputError("no such file or folder; allowed: a run's or a sweep's results folder, or a Parquet "
+                              "file", source=str(path), key="RESULTS")
+    if not files:
+        raise CoGovInputError("holds no Parquet tables; allowed: a run's or a sweep's results folder, or a Parquet "
+                              "file", source=str(path), key="RESULTS")
+    for f in files:
+        try:
+            rows, table = describe_file(f), table_name(f)
+        except Exception as exc:  # not Parquet, cut off
+            raise CoGovInputError(f"is not a readable Parquet file ({exc.__class__.__name__}); allowed: a table "
+                                  "written by cogov", source=str(f), key="RESULTS") from None
+        shown = f.relative_to(path) if f != path else f
+        print(f"{shown}" + (f" ({table}, {len(rows)} columns)" if table else f" ({len(rows)} columns; not written "
+                                                                              "by cogov, so undescribed)"))
+        for r in rows:
+            label = r["label_zh" if args.lang == "zh" else "label_en"]
+            unit = r["unit"] or "?"
+            text = r["description"] or "(no description)"
+            print(f"  {r['column']:34s} {unit:24s} {label + ': ' if label else ''}{text}")
     return 0
 
 
@@ -189,7 +268,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from cogov_sim.experiments.executors import make_executor
     from cogov_sim.experiments.runner import check_new_folder
     from cogov_sim.model.scenario import load_scenario
-    from cogov_sim.present.report import findings, write_report
+    from cogov_sim.present.report import display_names, findings, shown, write_report
 
     if args.replications < 2:
         raise CoGovInputError(f"{args.replications} replications give no interval; allowed: an integer from 2",
@@ -225,10 +304,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_report(cmp, out, lang=args.lang, argv=sys.argv)
     from cogov_sim.analysis.compare import cost_effectiveness, kpi_table, pilot_effects
 
-    for line in findings(kpi_table(cmp), pilot_effects(cmp), cost_effectiveness(cmp), args.lang):
+    names = display_names(cmp, args.lang)
+    for line in findings(shown(kpi_table(cmp), names), shown(pilot_effects(cmp), names),
+                         shown(cost_effectiveness(cmp), names), args.lang):
         print(f"- {line}")
-    print(f"{len(cmp.runs)} runs ({len(cmp.plan.variants)} variants x {cmp.replications} replications) in "
-          f"{cmp.wall_s:.0f} s; report: {out / 'report.html'}")
+    if args.lang == "zh":
+        print(f"{len(cmp.plan.variants)} 个情景 × {cmp.replications} 次重复 = {len(cmp.runs)} 次运行，用时 "
+              f"{cmp.wall_s:.0f} 秒；报告：{out / 'report.html'}")
+    else:
+        print(f"{len(cmp.runs)} runs ({len(cmp.plan.variants)} variants x {cmp.replications} replications) in "
+              f"{cmp.wall_s:.0f} s; report: {out / 'report.html'}")
     return 0
 
 
@@ -488,6 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter, e.g. "
                    "population.residents=50000 (repeatable)")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the summary and the dashboard "
+                   "(default en)")
+    p.add_argument("--figure-width", type=int, metavar="PX", help="width of figures/dashboard.png in pixels, 640 to "
+                   "7680 (default 1800; 1920 or more for a projector)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("params", help="list every parameter with its default, unit, range and source")
@@ -559,6 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_animate)
+
+    p = sub.add_parser("describe", help="what each column of a run's or a sweep's tables holds: unit and meaning")
+    p.add_argument("results", help="a run's or a sweep's results folder, or a Parquet file")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the labels (default en)")
+    p.set_defaults(func=cmd_describe)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -20,4 +22,31 @@ def test_bench_reference_prints_its_three_tables():
     assert "| 2,000 |" in text and "week / product" in text
     assert text.count("| 80 |") == 1 and "R^2 =" in text  # one row per degree, and the fitted line
     assert "Machine:" in text
+    assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme
+
+
+@pytest.mark.slow
+def test_bench_runs_times_both_batches_on_one_and_two_workers():
+    readme = (ROOT / "benchmarks" / "README.md").read_bytes()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_runs.py"), "--seeds", "1", "--no-write"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| distinct") or line.startswith("| levers")]
+    assert [row.split("|")[2].strip() for row in rows] == ["1", "2", "1", "2"]
+    assert all(row.split("|")[3].strip() == "8" for row in rows)
+    assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme
+
+
+def test_bench_phases_times_every_phase_of_the_week():
+    from benchmarks.bench_phases import PHASES
+
+    week = (ROOT / "cogov_sim" / "model" / "model.py").read_text(encoding="utf-8")
+    body = week[week.index("    def week(self"):week.index("    def run(self")]
+    called = [name for name in PHASES if f"self.{name.replace('gov.', 'government.')}(" in body]
+    assert called == list(PHASES)  # the benchmark follows the model's phases, all of them
+    readme = (ROOT / "benchmarks" / "README.md").read_bytes()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_phases.py"), "--sizes", "600",
+                          "--weeks", "10", "--repeats", "1", "--no-write"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("| `") == len(PHASES) and "| **week** |" in out.stdout
     assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme

@@ -65,6 +65,17 @@ def test_mean_ci_by_hand():
     assert m == 4.0 and np.isnan(lo) and np.isnan(hi)
 
 
+def test_poisson_interval_of_a_mean_count_by_hand():
+    from cogov_sim.analysis.stats import poisson_mean_ci
+
+    # 5 events over 4 replications: Garwood's 95% limits of a Poisson total of 5 are 1.6235 and 11.668
+    assert poisson_mean_ci(np.array([0.0, 1.0, 0.0, 4.0])) == pytest.approx((1.25, 1.6235 / 4, 11.668 / 4), rel=1e-4)
+    m, lo, hi = poisson_mean_ci(np.array([0.0, 0.0, 0.0]))  # none seen: from 0 up to -ln(0.025) / 3
+    assert (m, lo) == (0.0, 0.0) and hi == pytest.approx(3.6889 / 3, rel=1e-4)
+    t_lo = mean_ci(np.array([0.0, 0.0, 0.0, 5.0]))[1]
+    assert t_lo < 0 <= poisson_mean_ci(np.array([0.0, 0.0, 0.0, 5.0]))[1]  # where a t interval goes below zero
+
+
 def test_ratio_ci_is_a_ratio_of_means_with_a_reproducible_interval():
     num, den = np.array([2.0, 4.0, 3.0, 5.0]), np.array([1.0, 1.0, 2.0, 2.0])
     r, lo, hi = ratio_ci(num, den, seed=3)
@@ -120,6 +131,14 @@ def test_the_measured_effect_is_trend_gap_plus_effect_in_sites_minus_spill_over(
     assert effects["ate"].nunique() == 1
     for _, e in effects.iterrows():
         assert e["measured_low"] <= e["measured"] <= e["measured_high"]
+
+
+def test_no_interval_of_a_count_or_a_stock_goes_below_zero(comparison):
+    kpis = kpi_table(comparison)
+    for name in ("breaches", "backlog"):
+        sub = kpis[kpis["kpi"] == name]
+        assert (sub["ci_low"] >= 0).all() and (sub["ci_low"] <= sub["mean"]).all(), name
+        assert (sub["mean"] <= sub["ci_high"]).all()
 
 
 def test_kpis_have_intervals_and_paired_differences_against_the_first_scenario(comparison):
@@ -185,6 +204,34 @@ def test_report_files_are_written_and_read_back(report):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "](figures/network_map.png)" in md and "| 方案 |" in md
     assert "report.html" in res.stdout
+
+
+def visible_text(page: str) -> str:
+    """What a reader of an HTML page sees as text (no tags, styles or embedded images)."""
+    import html as _html
+    import re
+
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    return _html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_chinese_report_names_scenarios_as_their_files_do_and_explains_its_runs(report):
+    out, res = report
+    text = visible_text((out / "report.html").read_text(encoding="utf-8"))
+    for slug in ("pilot_random_sites", "pilot_best_off_sites", "pilot_mandate", "pilot_imitation", "reform nowhere",
+                 "process pool", "workers"):
+        assert slug not in text and slug not in res.stdout, slug
+    for title in ("随机社区试点", "条件最好的社区试点", "试点后全面推行", "试点后相互效仿扩散"):
+        assert title in text and title in res.stdout
+    assert "6 × 3 = 18 次运行" in text and "2 个反事实情景" in text and "本机进程池，2 个进程" in text
+    # the reference of every pilot's cost-effectiveness is the shared counterfactual, named as what it is
+    money = text[text.index("成本与成本效益"):]
+    assert money.count("不实施改革") >= 4
+    # English words left in the Chinese page are names of software, files and commands only
+    import re
+
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]{2,}", text))
+    assert words <= {"cogov_sim", "manifest", "json", "cogov", "run", "seed", "Sobol", "PNG", "CSV"}, words
 
 
 def test_the_same_seeds_give_identical_report_numbers(report, tmp_path):
@@ -273,3 +320,21 @@ def test_compare_names_an_unknown_community_in_a_pilot(tmp_path):
     res = cogov("compare", str(bad), "--replications", "2", "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "40" in res.stderr and "bad.toml" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_every_table_of_the_report_fits_a_1400_pixel_window(report):
+    from playwright.sync_api import sync_playwright
+
+    from .test_app import FLAGS, chromium
+
+    path = chromium()
+    out, _ = report
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto((out / "report.html").resolve().as_uri())
+        widths = page.eval_on_selector_all("table", "ts => ts.map(t => [t.scrollWidth, t.clientWidth])")
+        lang = page.eval_on_selector("html", "h => h.lang")
+        browser.close()
+    assert len(widths) >= 5 and lang == "zh-CN"
+    assert all(scroll <= client + 1 for scroll, client in widths), widths  # nothing cut off or scrolled sideways

@@ -265,10 +265,17 @@ def test_sigkill_then_resume_gives_exactly_the_full_set(tmp_path):
 
 
 def test_no_model_outlives_its_run(tmp_path):
+    from cogov_sim.experiments.starts import process_starts
     from cogov_sim.model.model import CoGovModel
 
+    process_starts().clear()
     exp = load_experiment(write_tiny(tmp_path, samples=5))
     run_sweep(exp, tmp_path / "out")
+    gc.collect()
+    kept = {id(start._model) for start in process_starts()._starts.values()}
+    assert 0 < len(kept) <= exp.replications  # one week-0 state per replication seed, kept on purpose
+    assert {id(o) for o in gc.get_objects() if isinstance(o, CoGovModel)} <= kept  # no run's own model
+    process_starts().clear()
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, CoGovModel)]
 

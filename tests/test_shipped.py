@@ -269,3 +269,17 @@ def test_cogov_scenarios_marks_the_users_own_files(tmp_path):
     run = cogov("run", "my_street", "--steps", "2", "--set", "population.residents=300", "--set", "run.burn_in=1",
                 "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+
+
+def test_every_shipped_scenario_has_display_names_of_its_own(tmp_path):
+    titles = {}
+    for path in sorted((ROOT / "scenarios").rglob("*.toml")):
+        info = load_scenario(path).scenario
+        assert info.title and any("\u4e00" <= ch <= "\u9fff" for ch in info.title_zh), path
+        assert info.display("zh") == info.title_zh and info.display("en") == info.title
+        titles[info.title] = path
+    assert len(titles) == len(list((ROOT / "scenarios").rglob("*.toml")))  # no two share a name
+    # a file of one's own on a shipped base is not named by the base's title
+    (tmp_path / "mine.toml").write_text('base = "baseline"\n[levers]\nonline_platform = true\n', encoding="utf-8")
+    mine = load_scenario(tmp_path / "mine.toml").scenario
+    assert (mine.title, mine.display("zh")) == ("", "mine")

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cogov_sim.analysis.stats import mean_ci, ratio_ci
+from cogov_sim.analysis.stats import mean_ci, poisson_mean_ci, ratio_ci
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.model.outcomes import OUTCOME_NAMES
 from cogov_sim.model.pilots import PILOT, difference_in_differences
@@ -78,6 +78,10 @@ class Kpi:
     better: str = "higher"
     scale: float = 1.0
     bounded: bool = False  # a share or 0-1 level: intervals are clipped to 0..scale
+    #: ``count``: events counted over a run (never negative), with the exact Poisson interval of
+    #: the mean count; ``level``: anything else (a t interval).
+    kind: str = "level"
+    nonnegative: bool = False  # a quantity that cannot be below 0 (a stock of cases): intervals clipped at 0
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -86,8 +90,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("mean_trust", "window", "0-100", "0-100", scale=100.0, bounded=True),
     Kpi("resolution_rate", "window", "%", "%", scale=100.0, bounded=True),
     Kpi("satisfaction", "window", "%", "%", scale=100.0, bounded=True),
-    Kpi("backlog", "window", "cases", "件", better="lower"),
-    Kpi("breaches", "total", "breaches", "次", better="lower"),
+    Kpi("backlog", "window", "cases", "件", better="lower", nonnegative=True),
+    Kpi("breaches", "total", "breaches", "次", better="lower", kind="count"),
     Kpi("adopted", "final", "% of communities", "% 社区", scale=100.0, bounded=True),
     Kpi("cumulative_spend", "final", "million CNY", "百万元", better="lower", scale=1e-6),
 )
@@ -207,11 +211,13 @@ class CompareTask:
 def run_one(task: CompareTask) -> dict[str, Any]:
     """Run one variant under one seed and keep what the comparison needs; never raises (a
     failure comes back as ``{"error": ..., "traceback": ...}``)."""
-    from cogov_sim.model.model import CoGovModel
+    from cogov_sim.experiments.starts import process_starts
 
     t0 = time.perf_counter()
     try:
-        model = CoGovModel(task.scenario.with_values({"run.seed": task.seed}, source="compare"))
+        # the variants share the burn-in of each replication seed (common random numbers)
+        model = process_starts().model(task.scenario.with_values({"run.seed": task.seed}, source="compare"))
+        model.keep_institutions = False  # a comparison keeps outcomes only
         model.run()
         k = model.n_communities
         values = model.recorder.values
@@ -309,7 +315,8 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
 # --------------------------------------------------------------------------------------- analysis
 def kpi_table(cmp: Comparison) -> pd.DataFrame:
     """One row per (scenario, KPI): mean and 95% interval across replications (clipped to 0-100%
-    for shares), and the paired difference from the first scenario with its interval."""
+    for shares and at 0 for stocks; the exact Poisson interval for counts of events), and the
+    paired difference from the first scenario with its interval."""
     rows = []
     variants = cmp.scenario_variants()
     ref = variants[0]
@@ -317,9 +324,11 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
                                     for r in range(cmp.replications)]) for k in KPIS} for v in variants}
     for v in variants:
         for k in KPIS:
-            m, lo, hi = mean_ci(values[v][k.name])
+            m, lo, hi = poisson_mean_ci(values[v][k.name]) if k.kind == "count" else mean_ci(values[v][k.name])
             if k.bounded:
                 lo, hi = np.clip(lo, 0.0, k.scale), np.clip(hi, 0.0, k.scale)
+            elif k.nonnegative:
+                lo, hi = max(float(lo), 0.0), max(float(hi), 0.0)
             row = {"scenario": cmp.label(v), "kpi": k.name, "unit": k.unit_en, "better": k.better,
                    "mean": float(m), "ci_low": float(lo), "ci_high": float(hi), "replications": cmp.replications}
             if v == ref:

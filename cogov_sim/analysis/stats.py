@@ -26,6 +26,22 @@ def mean_ci(x: np.ndarray, axis: int = 0, level: float = 0.95) -> tuple[np.ndarr
     return m, m - h, m + h
 
 
+def poisson_mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean count per replication and its exact ``level`` interval, for counts of events (each
+    replication's total of e.g. breaches): the Garwood (1936) interval of a Poisson total
+    ``S`` over ``n`` replications, ``[chi2(a/2; 2S) / 2, chi2(1 - a/2; 2S + 2) / 2] / n`` with
+    the lower end 0 when ``S`` is 0. Never below 0, unlike a t interval of a rare count; it
+    assumes no overdispersion between replications. NaN without any finite value."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    total, n, alpha = float(x.sum()), x.size, 1.0 - level
+    lo = stats.chi2.ppf(alpha / 2, 2 * total) / 2 if total > 0 else 0.0
+    hi = stats.chi2.ppf(1 - alpha / 2, 2 * total + 2) / 2
+    return total / n, float(lo) / n, float(hi) / n
+
+
 def ratio_ci(num: np.ndarray, den: np.ndarray, seed: int, level: float = 0.95) -> tuple[float, float, float]:
     """mean(num) / mean(den) with a paired bootstrap interval over replications; NaN when the
     mean denominator is not positive (no extra money spent)."""

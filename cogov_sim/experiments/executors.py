@@ -58,7 +58,8 @@ class LocalExecutor:
     def _new_pool(self) -> ProcessPoolExecutor:
         if "forkserver" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["cogov_sim.experiments.sweep", "cogov_sim.model.model"])  # import once, not per worker
+            ctx.set_forkserver_preload(["cogov_sim.experiments.sweep", "cogov_sim.experiments.starts",
+                                        "cogov_sim.model.model"])  # import once, not per worker
         else:
             ctx = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
+from cogov_sim.experiments.tables import write_parquet
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.scenario import Scenario, check_name
 
@@ -305,9 +306,9 @@ def write_run(model: CoGovModel, out_dir: Path, manifest: dict[str, Any], *,
     check_new_folder(out_dir)
     ts, cs = tables(model)
     with atomic_folder(out_dir) as tmp:
-        ts.to_parquet(tmp / "timeseries.parquet", index=False)
-        cs.to_parquet(tmp / "communities.parquet", index=False)
-        pd.DataFrame(model.institution_table()).to_parquet(tmp / "institutions.parquet", index=False)
+        write_parquet(ts, tmp / "timeseries.parquet", table="timeseries")
+        write_parquet(cs, tmp / "communities.parquet", table="communities")
+        write_parquet(pd.DataFrame(model.institution_table()), tmp / "institutions.parquet", table="institutions")
         for original, copy in network_copies(model.settings).values():
             shutil.copyfile(original, tmp / copy)
         (tmp / "scenario.toml").write_text(scenario_toml(recorded_scenario(model.settings)), encoding="utf-8")

@@ -55,6 +55,7 @@ import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.experiments.design import Experiment, OutcomeSpec, RunSpec
+from cogov_sim.experiments.tables import write_parquet
 from cogov_sim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
@@ -84,14 +85,16 @@ def run_task(task: RunTask) -> dict[str, Any]:
     Returns ``{"row": {...}, "steps": {...} | None}``. A run that raises becomes a row with
     ``status = "failed"``, its error and traceback, so the sweep goes on.
     """
-    from cogov_sim.model.model import CoGovModel
+    from cogov_sim.experiments.starts import process_starts
 
     t0 = time.perf_counter()
     run = task.run
     try:
         scenario = task.base.with_values({**run.values, "run.seed": run.seed},
                                          source=f"{task.experiment}, point {run.point}")
-        model = CoGovModel(scenario)
+        # design points that differ only in levers share the burn-in of a replication seed
+        model = process_starts().model(scenario)
+        model.keep_institutions = False  # a sweep keeps outcomes only
         model.run()
         series = model.timeseries()
         del model
@@ -214,8 +217,9 @@ def _write_file(path: Path, tag: str, write: Callable[[Any], None], *, exclusive
     return placed
 
 
-def _write_parquet(df: pd.DataFrame, path: Path, tag: str) -> None:
-    _write_file(path, tag, lambda f: df.to_parquet(f, index=False))
+def _write_parquet(df: pd.DataFrame, path: Path, tag: str, table: str, window: int | None = None) -> None:
+    """Write a self-described Parquet file (:mod:`cogov_sim.experiments.tables`) that survives a kill."""
+    _write_file(path, tag, lambda f: write_parquet(df, f, table=table, window=window))
 
 
 # ------------------------------------------------------------------ reading parts, finding damage
@@ -441,8 +445,9 @@ class SweepReport:
 class _PartWriter:
     """Buffers finished runs and writes them as parts: after ``every`` runs or ``seconds``."""
 
-    def __init__(self, out: Path, shard: tuple[int, int] | None, every: int, seconds: float):
+    def __init__(self, out: Path, shard: tuple[int, int] | None, every: int, seconds: float, window: int):
         self.out = out
+        self.window = window
         self.tag = _tag(shard)
         self.every = every
         self.seconds = seconds
@@ -463,8 +468,8 @@ class _PartWriter:
         name = f"part-{self.tag}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.parquet"
         if self.steps:  # steps first: a runs part without its steps part never exists
             _mkdir(self.out / "steps")
-            _write_parquet(pd.concat(self.steps, ignore_index=True), self.out / "steps" / name, self.tag)
-        _write_parquet(pd.DataFrame(self.rows), self.out / "runs" / name, self.tag)
+            _write_parquet(pd.concat(self.steps, ignore_index=True), self.out / "steps" / name, self.tag, "steps")
+        _write_parquet(pd.DataFrame(self.rows), self.out / "runs" / name, self.tag, "runs", self.window)
         self.rows, self.steps = [], []
         self.last = time.monotonic()
 
@@ -557,7 +562,7 @@ def _ensure_design(exp: Experiment, out: Path, tag: str) -> None:
             return
     except Exception:  # missing, cut off, not Parquet: write it
         pass
-    _write_parquet(want, out / DESIGN, tag)
+    _write_parquet(want, out / DESIGN, tag, "design")
 
 
 def _prepare(exp: Experiment, out: Path, resume: bool, shard: tuple[int, int] | None,
@@ -605,7 +610,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: 
         todo = todo[:limit]
     design = [f.key for f in exp.factors]
     writer = _PartWriter(out, shard, flush_every or max(4, min(64, 4 * getattr(executor, "workers", 1))),
-                         flush_seconds)
+                         flush_seconds, exp.outcomes.window)
     bar = None
     if progress:
         from tqdm import tqdm

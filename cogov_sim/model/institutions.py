@@ -61,6 +61,17 @@ class Institution(mesa.Agent):
     _ids = _WeakIdCounters()
     model: CoGovModel
 
+    @staticmethod
+    def columns(model: CoGovModel, agents: list) -> dict[str, np.ndarray]:
+        """The decisions and state of ``agents`` (all of this kind) for ``institutions.parquet``:
+        per column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` that the kind has, one
+        value per agent (one call per kind and week)."""
+        raise NotImplementedError
+
+    def decisions(self) -> dict[str, float]:
+        """Its own row of :meth:`columns`."""
+        return {name: float(values[0]) for name, values in type(self).columns(self.model, [self]).items()}
+
 
 class Enterprise(Institution):
     """An enterprise: capacity to help with local problems, technical capability, and data.
@@ -122,12 +133,17 @@ class Enterprise(Institution):
         check_action(self.kind, view, action)
         self.csr, self.contract = float(action.csr), bool(action.accept_contract)
 
-    def decisions(self) -> dict:
-        """Its decisions and state for ``institutions.parquet`` (columns of
-        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
-        return {"csr": self.csr, "reputation": self.reputation, "contract": float(self.contract),
-                "offer": float(self.model.enterprise_offers[self.unique_id].sum()), "security": self.security,
-                "data_held": self.data_held, "breached": float(self.breached)}
+    @staticmethod
+    def columns(model: CoGovModel, agents: list[Enterprise]) -> dict[str, np.ndarray]:
+        """The decisions and state of ``agents`` for ``institutions.parquet``, one value each per
+        column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` that enterprises have."""
+        offers = np.array([model.enterprise_offers[e.unique_id] for e in agents]).reshape(len(agents), -1)
+        return {"csr": np.array([e.csr for e in agents], dtype=np.float64),
+                "reputation": np.array([e.reputation for e in agents], dtype=np.float64),
+                "contract": np.array([e.contract for e in agents], dtype=np.float64),
+                "offer": offers.sum(axis=1), "security": np.array([e.security for e in agents], dtype=np.float64),
+                "data_held": np.array([e.data_held for e in agents], dtype=np.float64),
+                "breached": np.array([e.breached for e in agents], dtype=np.float64)}
 
 
 class SocialOrganisation(Institution):
@@ -198,15 +214,21 @@ class SocialOrganisation(Institution):
         self.mediation = np.asarray(action.mediation, dtype=np.float64).copy()
         self.purchase = bool(action.accept_purchase)
 
-    def decisions(self) -> dict:
-        """Its decisions and state for ``institutions.parquet`` (columns of
-        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
-        top = int(np.argmax(self.campaign))
-        return {"credibility": self.credibility, "campaign_target": float(self.communities[top]),
-                "campaign_focus": float(self.campaign[top]), "mediation_target":
-                float(self.communities[int(np.argmax(self.mediation))]),
-                "offer": float(self.model.organisation_offers[self.unique_id].sum()), "purchase": float(self.purchase),
-                "evaluation_error": self.evaluation_error if self.third_party else float("nan")}
+    @staticmethod
+    def columns(model: CoGovModel, agents: list[SocialOrganisation]) -> dict[str, np.ndarray]:
+        """The decisions and state of ``agents`` for ``institutions.parquet``, one value each per
+        column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` that organisations have."""
+        top = [int(np.argmax(o.campaign)) for o in agents]
+        offers = np.array([model.organisation_offers[o.unique_id] for o in agents]).reshape(len(agents), -1)
+        return {"credibility": np.array([o.credibility for o in agents], dtype=np.float64),
+                "campaign_target": np.array([o.communities[i] for o, i in zip(agents, top, strict=True)],
+                                            dtype=np.float64),
+                "campaign_focus": np.array([o.campaign[i] for o, i in zip(agents, top, strict=True)], dtype=np.float64),
+                "mediation_target": np.array([o.communities[int(np.argmax(o.mediation))] for o in agents],
+                                             dtype=np.float64),
+                "offer": offers.sum(axis=1), "purchase": np.array([o.purchase for o in agents], dtype=np.float64),
+                "evaluation_error": np.array([o.evaluation_error if o.third_party else np.nan for o in agents],
+                                             dtype=np.float64)}
 
 
 class Government(Institution):
@@ -473,17 +495,17 @@ class Government(Institution):
         self.failed[:] = 0.0
         self.period_weeks = 0
 
-    def decisions(self) -> dict:
-        """Its decisions and state for ``institutions.parquet`` (columns of
-        :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
-        sizes = self.model.network.community_sizes.astype(np.float64)
-        row = {"effort": float(self.effort @ sizes / sizes.sum()),
-               "priority": float(self.priority @ sizes / sizes.sum()), "complaints": float(self.complaints @ sizes
-                                                                                      / sizes.sum()),
-               "offer": float(self.capacity().sum()), "security": float(self.security @ sizes / sizes.sum()),
-               "breached": float(np.count_nonzero(self.breached))}
-        row.update({f"allocation_{c}": float(a) for c, a in zip(CATEGORIES, self.allocation.sum(axis=0), strict=True)})
-        return row
+    @staticmethod
+    def columns(model: CoGovModel, agents: list[Government]) -> dict[str, np.ndarray]:
+        """The decisions and state of the government for ``institutions.parquet``, one value each
+        per column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` it has."""
+        (g,) = agents
+        sizes = model.network.community_sizes.astype(np.float64)
+        row = {"effort": g.effort @ sizes / sizes.sum(), "priority": g.priority @ sizes / sizes.sum(),
+               "complaints": g.complaints @ sizes / sizes.sum(), "offer": g.capacity().sum(),
+               "security": g.security @ sizes / sizes.sum(), "breached": np.count_nonzero(g.breached)}
+        row.update({f"allocation_{c}": a for c, a in zip(CATEGORIES, g.allocation.sum(axis=0), strict=True)})
+        return {name: np.array([value], dtype=np.float64) for name, value in row.items()}
 
     def track_need(self) -> None:
         """Put this week's true new need (arrivals per community and category, whether reported

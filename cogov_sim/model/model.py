@@ -9,6 +9,8 @@ neighbours, volunteering, data risk, periodic re-allocation, and measurement.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from types import MappingProxyType
 
 import mesa
@@ -17,7 +19,7 @@ import numpy as np
 from cogov_sim.model import rules
 from cogov_sim.model.institutions import COLLABORATIVE, CONSULTATIVE, Enterprise, Government, SocialOrganisation
 from cogov_sim.model.networks import NeighbourCounter, Network, build_network
-from cogov_sim.model.outcomes import OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
+from cogov_sim.model.outcomes import INSTITUTION_COLUMNS, OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
 from cogov_sim.model.parameters import (
     AGE_GROUPS,
     CATEGORIES,
@@ -25,6 +27,9 @@ from cogov_sim.model.parameters import (
     COGOVERNANCE_MODES,
     DECISION_MODES,
     LEVER_NAMES,
+    Levers,
+    RunSettings,
+    ScenarioInfo,
     lever_spec,
 )
 from cogov_sim.model.pilots import PilotProgrammes
@@ -67,6 +72,48 @@ def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: 
     t -= t.mean()
     slope = t @ (y - y.mean(axis=0)) / (t @ t)
     return bool(np.all(np.abs(slope) * horizon < tolerance))
+
+
+def start_key(scenario: Scenario) -> Scenario:
+    """What a run's state at week 0 depends on: the scenario without what acts only from week 1.
+
+    The burn-in runs under the status-quo levers, so a scenario's own levers, interventions,
+    shocks (all from week 1 on), pilots, horizon, inert levers and name do not change it.
+    Scenarios with one key (the seed included) start from the same state, bit for bit, and can
+    share one burn-in (:class:`Start`, common random numbers across the design points of a
+    sweep). Where a network file is read, where it was read from is part of the key."""
+    run = dataclasses.replace(scenario.run, steps=RunSettings().steps, inert_levers=())
+    return dataclasses.replace(
+        scenario, scenario=ScenarioInfo(), run=run, levers=Levers(), interventions=(), pilots=(),
+        shocks=tuple(sh for sh in scenario.shocks if sh.step < 1),
+        base_dir=scenario.base_dir if scenario.network.kind == "file" else "")
+
+
+class Start:
+    """A built model at week 0 (network, residents, institutions, burn-in), kept to start runs
+    of any scenario with the same :func:`start_key` from it without building and burning in again.
+
+    ``Start(model)`` takes a model straight after construction (it copies it, so the model may
+    then be run); :meth:`CoGovModel.from_start` gives each run its own copy. The network, which no
+    run changes, is shared by every copy. A run from a start is the same, bit for bit, as a run
+    built from its scenario (tests/test_start.py)."""
+
+    def __init__(self, model: CoGovModel):
+        if model.steps != 0 or model._live_shocks:
+            raise ValueError("a start is taken from a model at week 0, before any step or live change")
+        self.key = start_key(model.scenario_given)
+        self.residents = model.n
+        self.burn_in_weeks = model.burn_in_weeks
+        self._model = copy.deepcopy(model, {id(model.network): model.network})
+
+    def model(self, scenario: Scenario) -> CoGovModel:
+        """A fresh copy of the start, running ``scenario`` (whose key must be this start's)."""
+        if start_key(scenario) != self.key:
+            raise ValueError("this start was burnt in for another scenario: only the levers, interventions, "
+                             "shocks, pilots, horizon, inert levers and name may differ")
+        model = copy.deepcopy(self._model, {id(self._model.network): self._model.network})
+        model._adopt(scenario)
+        return model
 
 
 def policy_label(policy) -> str:
@@ -142,6 +189,7 @@ _RATIO_DEN = np.array([_ROW[den] for _, _, den in RATIOS])
 _RATIO_OUT = np.array([_OUT[name] for name, _, _ in RATIOS if name is not None])
 _COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
 _COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
+_INSTITUTION_COLUMN = {name: j for j, name in enumerate(INSTITUTION_COLUMNS)}
 
 
 class _SumRows:
@@ -164,16 +212,25 @@ class CoGovModel(mesa.Model):
     which scheduled interventions change from their step on.
     """
 
+    #: Whether each week records a row per institution (:meth:`institution_table`, written as
+    #: ``institutions.parquet`` by ``cogov run``). Batches that keep only outcomes (sweeps,
+    #: comparisons) switch it off: a row costs some microseconds per institution and week and
+    #: changes nothing else.
+    keep_institutions: bool = True
+
     def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None, network: Network | None = None):
         scenario = scenario or Scenario()
         if seed is not None:
             scenario = scenario.with_values({"run.seed": seed})
+        given = scenario
         self.streams = Streams(scenario.run.seed)
         super().__init__(rng=np.random.Generator(np.random.PCG64(self.streams.seed_sequence("agents"))))
         self.network = network if network is not None else build_network(scenario, self.streams["network"])
         if scenario.network.kind == "file":  # the file decides how many residents and communities there are
             scenario = fit_to_network(scenario, self.network.n, self.network.n_communities)
         self.settings = scenario
+        #: The scenario as given, before a network file fitted it (what :func:`start_key` reads).
+        self.scenario_given = given
         self.n_communities = self.network.n_communities
         self.residents, self.rate_multiplier = draw_residents(
             scenario, self.network.community, self.n_communities, self.streams["population"])
@@ -220,6 +277,16 @@ class CoGovModel(mesa.Model):
         c64 = self.residents.community.astype(np.int64)
         self._participation_key = c64 * 24 + self.residents.age_group * 2 + self._low_lit
         self.burn_in(scenario.run.burn_in)
+
+    def __getstate__(self) -> dict:
+        """Copies and pickles hold the levers themselves; their read-only view is rebuilt."""
+        state = self.__dict__.copy()
+        state.pop("levers", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.levers = MappingProxyType(self._levers)
 
     # ------------------------------------------------------------------------------------- setup
     def _setup_institutions(self) -> None:
@@ -280,7 +347,8 @@ class CoGovModel(mesa.Model):
         self.organisation_offers: dict[int, np.ndarray] = {o.unique_id: np.zeros(k)
                                                            for o in self.social_organisations}
         self._period = {name: np.zeros(k) for name in ("resolved", "ended", "by_enterprise")}
-        self.institution_rows: list[dict] = []
+        #: Institutions' weeks as recorded: (week, block, policies) (:meth:`record_institutions`).
+        self.institution_rows: list[tuple[int, np.ndarray, list[str]]] = []
         self.update_campaign_pull()
 
     def campaign_pull(self) -> np.ndarray:
@@ -297,6 +365,24 @@ class CoGovModel(mesa.Model):
         """Give each member the pull of their organisation's campaign where they live."""
         mi, mc, _ = self._members
         self._members = (mi, mc, self.campaign_pull()[self.residents.member_of[mi], mc])
+
+    @classmethod
+    def from_start(cls, start: Start, scenario: Scenario) -> CoGovModel:
+        """The model of ``scenario`` from a :class:`Start` taken from a model with the same
+        :func:`start_key`: the same as ``CoGovModel(scenario)``, without its build and burn-in."""
+        return start.model(scenario)
+
+    def _adopt(self, scenario: Scenario) -> None:
+        """Run ``scenario`` from this week-0 state: its levers, interventions, shocks, pilots and
+        horizon replace those of the scenario the state was built for (the rest is the same)."""
+        self.scenario_given = scenario
+        if scenario.network.kind == "file":
+            scenario = fit_to_network(scenario, self.network.n, self.network.n_communities)
+        self.settings = scenario
+        self._setup_levers()
+        self.recorder = Recorder(scenario.run.steps, self.n_communities)
+        self.pilots = PilotProgrammes(self)
+        self.effective = self._effective_levers()
 
     def _setup_levers(self) -> None:
         s = self.settings
@@ -947,27 +1033,35 @@ class CoGovModel(mesa.Model):
         return float(np.clip(closed / max(enterprise.capacity * weeks, 1e-12), 0.0, 1.0))
 
     def record_institutions(self, t: int) -> None:
-        """One row per institution for week ``t`` (``institutions.parquet``)."""
-        from cogov_sim.model.outcomes import INSTITUTION_COLUMNS
-
-        blank = dict.fromkeys(INSTITUTION_COLUMNS, float("nan"))
-        for agent in (self.government, *self.enterprises, *self.social_organisations):
-            row = dict(blank)
-            row.update(agent.decisions())
-            row.update(step=t, kind=agent.kind, agent=agent.unique_id, policy=policy_label(agent.policy))
-            self.institution_rows.append(row)
+        """One row per institution for week ``t`` (``institutions.parquet``), unless
+        :attr:`keep_institutions` is off: a (institutions, columns) block, NaN where a kind has no
+        such column, with each one's policy."""
+        if not self.keep_institutions:
+            return
+        groups = ((Government, [self.government]), (Enterprise, self.enterprises),
+                  (SocialOrganisation, self.social_organisations))
+        block = np.full((1 + len(self.enterprises) + len(self.social_organisations), len(INSTITUTION_COLUMNS)), np.nan)
+        first = 0
+        for kind, agents in groups:
+            if agents:
+                for name, values in kind.columns(self, agents).items():
+                    block[first:first + len(agents), _INSTITUTION_COLUMN[name]] = values
+            first += len(agents)
+        agents = (self.government, *self.enterprises, *self.social_organisations)
+        self.institution_rows.append((t, block, [policy_label(a.policy) for a in agents]))
 
     def institution_table(self) -> dict[str, np.ndarray]:
         """Every recorded institution-week as columns (step, kind, agent, policy, then
         :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS`)."""
-        from cogov_sim.model.outcomes import INSTITUTION_COLUMNS
-
-        rows = self.institution_rows
-        out = {"step": np.array([r["step"] for r in rows], dtype=np.int64),
-               "kind": np.array([r["kind"] for r in rows], dtype=object),
-               "agent": np.array([r["agent"] for r in rows], dtype=np.int64),
-               "policy": np.array([r["policy"] for r in rows], dtype=object)}
-        out.update({name: np.array([r[name] for r in rows], dtype=np.float64) for name in INSTITUTION_COLUMNS})
+        agents = (self.government, *self.enterprises, *self.social_organisations)
+        weeks = self.institution_rows
+        blocks = (np.concatenate([b for _, b, _ in weeks]) if weeks
+                  else np.empty((0, len(INSTITUTION_COLUMNS))))
+        out = {"step": np.repeat(np.array([t for t, _, _ in weeks], dtype=np.int64), len(agents)),
+               "kind": np.array([a.kind for a in agents] * len(weeks), dtype=object),
+               "agent": np.tile(np.array([a.unique_id for a in agents], dtype=np.int64), len(weeks)),
+               "policy": np.array([p for _, _, labels in weeks for p in labels], dtype=object)}
+        out.update({name: blocks[:, j].copy() for j, name in enumerate(INSTITUTION_COLUMNS)})
         return out
 
     # ------------------------------------------------------------------------------------- outcomes

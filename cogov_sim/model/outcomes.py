@@ -51,15 +51,18 @@ OUTCOMES: tuple[Outcome, ...] = (
             "Offline participation 18-39", "青年线下参与"),
     Outcome("participation_offline_older", "share", "Residents aged 60+ whose recent participation was offline.",
             "Offline participation 60+", "老年线下参与"),
-    Outcome("participation_gap_age", "share", "Older (60+) minus younger (18-39) residents' participation rate.",
+    Outcome("participation_gap_age", "share", "Older (60+) minus younger (18-39) residents' participation rate, a "
+            "difference of shares (x 100: percentage points); below 0, older residents take part less.",
             "Age gap in participation", "参与年龄差"),
-    Outcome("online_gap_age", "share", "Older minus younger residents' online participation rate.",
+    Outcome("online_gap_age", "share", "Older (60+) minus younger (18-39) residents' online participation rate, "
+            "a difference of shares; below 0, older residents are less often online.",
             "Age gap online", "线上参与年龄差"),
     Outcome("participation_low_literacy", "share", "Participation rate of residents with digital literacy below 0.5.",
             "Participation, low literacy", "低数字素养参与率"),
     Outcome("participation_high_literacy", "share", "Participation rate of residents with literacy 0.5 or more.",
             "Participation, high literacy", "高数字素养参与率"),
-    Outcome("participation_gap_literacy", "share", "Low- minus high-literacy residents' participation rate.",
+    Outcome("participation_gap_literacy", "share", "Low- minus high-literacy residents' participation rate, a "
+            "difference of shares; below 0, residents of low digital literacy take part less.",
             "Literacy gap in participation", "数字素养参与差"),
     Outcome("took_part", "share", "Residents who took part this week.", "Took part this week", "本周参与"),
     Outcome("mean_trust", "0-1", "Mean trust in the grassroots government.", "Trust", "信任"),

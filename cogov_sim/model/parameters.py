@@ -115,9 +115,18 @@ class ScenarioInfo:
 
     name: str = p("scenario", "-", "Short name used in result paths (results/<name>/) and reports: 1 to 64 letters, "
                    "digits, CJK characters, '-' or '_', not starting with '-'.", "user")
+    title: str = p("", "-", "Display name in English, for figures and reports (empty: the name); not inherited "
+                   "from a base file.", "user")
+    title_zh: str = p("", "-", "Display name in Chinese, for figures, reports and workshops (empty: the English "
+                      "title); not inherited from a base file.", "user")
     description: str = p("", "-", "One sentence on what the scenario represents.", "user")
     description_zh: str = p("", "-", "The same sentence in Chinese, for Chinese reports and workshops.", "user")
     paper_section: str = p("", "-", "Section of Fang (2024) the scenario stands for.", FANG)
+
+    def display(self, lang: str = "en") -> str:
+        """The scenario's name as people read it: its title in ``lang`` (zh, en), else the English
+        title, else its short name."""
+        return (self.title_zh if lang == "zh" else "") or self.title or self.name
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ class RunSettings:
     """Horizon and the root seed."""
 
     steps: int = p(156, "weeks", "Number of weekly steps (156 = three years).",
-                   "model.md: a step is one week, default horizon three years", 1, 5200,
+                   "model design (docs/odd.md, 2. Entities and scales): a step is one week, default horizon three years", 1, 5200,
                    en="Weeks to run", zh="运行周数")
     seed: int = p(20240514, "-", "Root seed; every random stream is spawned from it.",
                   "modelling choice (the paper's publication date)", 0, 2**63 - 1)
@@ -150,7 +159,8 @@ class Space:
     """The jurisdiction: a street office or township made of communities."""
 
     communities: int = p(12, "communities", "Number of communities (社区/村) in the jurisdiction.",
-                         "model.md: about a dozen communities in an urban street", 1, 2000,
+                         "model design (docs/odd.md, 2. Entities and scales): about a dozen communities in an "
+                         "urban street", 1, 2000,
                          plausible=(6, 30), en="Communities", zh="社区数")
 
 
@@ -159,7 +169,7 @@ class NetworkSettings:
     """The residents' social network."""
 
     kind: str = p("sbm", "-", "Generator: community block model, Watts-Strogatz, Barabasi-Albert, "
-                  "complete graph, or a file.", "model.md: generator chosen in the scenario",
+                  "complete graph, or a file.", "model design (docs/odd.md, 7. Submodels): generator chosen in the scenario",
                   choices=NETWORK_KINDS, en="Network kind", zh="网络类型")
     degree_within: float = p(8.0, "ties/resident", "Mean number of ties inside one's own community (sbm).",
                              "modelling choice: neighbourhood ties dominate (Granovetter 1973)",
@@ -186,7 +196,8 @@ class Population:
     """Residents: how many, their ages, digital literacy and starting attitudes."""
 
     residents: int = p(10_000, "residents", "Number of adult residents.",
-                       "model.md: around ten thousand residents in an urban street", 10, 5_000_000,
+                       "model design (docs/odd.md, 2. Entities and scales): around ten thousand residents in an "
+                       "urban street", 10, 20_000_000,
                        plausible=(5_000, 50_000), en="Residents", zh="居民人数")
     community_size_cv: float = p(0.3, "-", "Coefficient of variation of community sizes.",
                                  "modelling choice: urban communities range from ~2,000 to ~10,000 people",
@@ -558,8 +569,8 @@ class Institutions:
                           "under full pressure (escalation scales with pressure).", "modelling choice: 12345 "
                           "rules escalate cases past their time limit (督办)", 0.0, 1.0, plausible=(0.2, 1.0))
     integration_reach: float = p(0.5, "share", "Share of unreported need visible in departments' shared records at "
-                                 "full data sharing.", "model.md: data integration corrects for unreported need; "
-                                 "modelling choice", 0.0, 1.0, plausible=(0.2, 0.8))
+                                 "full data sharing.", "model design (docs/odd.md, 7. Submodels): data integration "
+                                 "corrects for unreported need; modelling choice", 0.0, 1.0, plausible=(0.2, 0.8))
     evaluation_coverage: float = p(0.1, "share", "Share of need that third parties' surveys observe per decision "
                                    "period without shared data (doubled at full data sharing).",
                                    "modelling choice: a survey of a tenth of households a quarter", 0.001, 1.0,

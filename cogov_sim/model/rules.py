@@ -110,14 +110,22 @@ def channel_logit(v: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     ``scale`` > 0 in utility units. Returns ``IV`` (n,) and weights ``exp((v_j - max v) / scale)``
     (n, 3), 0 for closed channels and 1 for the best.
     """
-    top = v.max(axis=1)
+    columns = [v[:, j] for j in range(v.shape[1])]
+    top = columns[0].copy()
+    for col in columns[1:]:
+        np.maximum(top, col, out=top)
     w = np.empty_like(v, order="F")
+    total = np.zeros_like(top)
     with np.errstate(over="ignore"):  # a gap far beyond the scale is a weight of 0, as it should be
-        for j in range(v.shape[1]):
-            np.subtract(v[:, j], top, out=w[:, j])
+        for j, col in enumerate(columns):
+            if col.max() == -np.inf:  # closed for everyone: exp(-inf) is 0, without computing it
+                w[:, j] = 0.0
+                continue
+            np.subtract(col, top, out=w[:, j])
             w[:, j] /= scale
             np.exp(w[:, j], out=w[:, j])
-    return top + scale * np.log(w.sum(axis=1)), w
+            total += w[:, j]
+    return top + scale * np.log(total), w
 
 
 def pick_channel(weights: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -714,6 +714,8 @@ def _load(path: Path, overrides: Mapping[str, Any], seen: tuple[Path, ...]) -> S
     if "scenario.name" not in flat:
         check_name(path.stem, source=src, from_file_name=True)
         flat["scenario.name"] = path.stem
+    for key in ("scenario.title", "scenario.title_zh"):  # a display name names its own file, never a child
+        flat.setdefault(key, "")
     scenario = apply_values(base, flat, source=src)
     interventions = (*base.interventions, *(_parse_intervention(r, src) for r in raw_int))
     shocks = (*base.shocks, *(_parse_shock(r, src) for r in raw_shocks))

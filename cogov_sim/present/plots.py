@@ -71,59 +71,118 @@ def smooth(y: pd.Series | np.ndarray, weeks: int = 4) -> np.ndarray:
     return s.rolling(weeks, min_periods=1).mean().to_numpy()
 
 
-PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Participation by channel", ("participation_online", "participation_hotline", "participation_offline"), "stack"),
-    ("Participation by age", ("participation_young", "participation_middle", "participation_older"), "line"),
-    ("Trust and efficacy", ("mean_trust", "mean_efficacy", "privacy_concern", "awareness"), "line"),
-    ("Handling", ("resolution_rate", "satisfaction", "responsiveness"), "line"),
-    ("Open issues", ("backlog", "unreported_issues"), "line"),
-    ("Money and data", ("cumulative_spend",), "spend"),
+#: The dashboard's panels: (title, outcomes, how drawn, unit of the y axis). Shares are drawn in
+#: per cent, as ``cogov run`` prints them; scores 0-1 as they are.
+PANELS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("Participation by channel", ("participation_online", "participation_hotline", "participation_offline"), "stack",
+     "percent_residents"),
+    ("Participation and awareness by age", ("participation_young", "participation_middle", "participation_older",
+                                            "awareness"), "line", "percent_residents"),
+    ("Trust, efficacy and responsiveness", ("mean_trust", "mean_efficacy", "privacy_concern", "responsiveness"), "line",
+     "score"),
+    ("Handling", ("resolution_rate", "reported_resolution_rate", "satisfaction"), "line", "percent_cases"),
+    ("Open issues", ("backlog", "unreported_issues"), "line", "issues"),
+    ("Money and data", ("cumulative_spend",), "spend", "million_cny"),
 )
-PANEL_TITLES_ZH = {"Participation by channel": "各渠道参与率", "Participation by age": "各年龄段参与率",
-                   "Trust and efficacy": "信任与效能感", "Handling": "诉求办理", "Open issues": "未结问题",
-                   "Money and data": "投入与数据安全"}
+PANEL_TITLES_ZH = {"Participation by channel": "各渠道参与率", "Participation and awareness by age": "各年龄段参与率与知晓率",
+                   "Trust, efficacy and responsiveness": "信任、效能感与回应性", "Handling": "诉求办理",
+                   "Open issues": "未结问题", "Money and data": "投入与数据安全"}
+#: The y axis of each kind of panel, in English and Chinese.
+AXES = {"percent_residents": ("% of residents", "占居民比例（%）"),
+        "percent_cases": ("% of issues ended / cases closed", "占已结问题 / 已办结诉求比例（%）"),
+        "score": ("score, 0 to 1", "得分（0-1）"), "issues": ("open issues", "未结问题（件）"),
+        "million_cny": ("cumulative spend, million CNY", "累计支出（百万元）")}
+#: Names of scheduled events on the dashboard when they have no label of their own.
+EVENT_NAMES = {"issue_surge": ("issue surge", "问题激增"), "budget_cut": ("budget cut", "预算削减"),
+               "data_breach": ("data breach", "数据泄露"), "intervention": ("levers change", "政策调整"),
+               "pilot": ("pilot starts", "试点开始")}
+#: Dashboard width when none is asked for, pixels (at :data:`DPI`).
+DASHBOARD_WIDTH = 1800
+DPI = 120
 
 
-def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en") -> plt.Figure:
-    """A 2 x 3 figure of the main outcomes over time, for a slide."""
-    with plt.rc_context(font_rc(lang)):
-        fig, axes = plt.subplots(2, 3, figsize=(15, 8.2), constrained_layout=True)
+def events(scenario: Scenario, lang: str = "en") -> list[tuple[int, str]]:
+    """The scheduled events of a scenario as (week, what) for the dashboard's markers: each
+    intervention, shock and pilot start. In English by its own label (else by what it is); in
+    Chinese by what it is, since labels in scenario files are free text in any language."""
+    if lang == "zh":
+        out = [(max(iv.step, 1), EVENT_NAMES["intervention"][1]) for iv in scenario.interventions]
+        out += [(sh.step, EVENT_NAMES[sh.kind][1]) for sh in scenario.shocks]
+        out += [(pl.start, EVENT_NAMES["pilot"][1]) for pl in scenario.pilots]
+    else:
+        out = [(max(iv.step, 1), iv.label or EVENT_NAMES["intervention"][0]) for iv in scenario.interventions]
+        out += [(sh.step, sh.label or EVENT_NAMES[sh.kind][0]) for sh in scenario.shocks]
+        out += [(pl.start, f"{pl.label}: {EVENT_NAMES['pilot'][0]}") for pl in scenario.pilots]
+    return sorted(out)
+
+
+def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en", events: list[tuple[int, str]] = (),
+              width: int = DASHBOARD_WIDTH) -> plt.Figure:
+    """A 2 x 3 figure of the main outcomes over time, for a slide: ``width`` pixels wide at
+    :data:`DPI`, every y axis with its unit (shares in per cent), ``events`` (week, what) marked
+    on every panel and named on the first."""
+    from matplotlib.ticker import PercentFormatter
+
+    zh = lang == "zh"
+    scale = width / DASHBOARD_WIDTH
+    with plt.rc_context({**font_rc(lang), "font.size": 10 * scale}):
+        inches = width / DPI
+        fig, axes = plt.subplots(2, 3, figsize=(inches, inches * 0.56), constrained_layout=True)
         weeks = ts["step"].to_numpy()
-        for ax, (panel, cols, kind) in zip(axes.flat, PANELS, strict=True):
+        for ax, (panel, cols, kind, unit) in zip(axes.flat, PANELS, strict=True):
+            percent = unit.startswith("percent")
+            factor = 100.0 if percent else 1.0
             if kind == "stack":
-                ax.stackplot(weeks, *[ts[c].to_numpy() for c in cols], labels=[label(c, lang) for c in cols],
+                ax.stackplot(weeks, *[factor * ts[c].to_numpy() for c in cols], labels=[label(c, lang) for c in cols],
                              alpha=0.85)
-                ax.set_ylim(0, max(0.05, float(ts[list(cols)].sum(axis=1).max()) * 1.15))
+                ax.set_ylim(0, max(5.0, factor * float(ts[list(cols)].sum(axis=1).max()) * 1.3))
             elif kind == "spend":
-                ax.plot(weeks, ts["cumulative_spend"] / 1e6, color="tab:green", label=label("cumulative_spend", lang)
-                        + (" (百万元)" if lang == "zh" else " (million CNY)"))
+                ax.plot(weeks, ts["cumulative_spend"] / 1e6, color="tab:green", label=label("cumulative_spend", lang))
                 ax2 = ax.twinx()
                 ax2.bar(weeks, ts["breaches"], color="tab:red", alpha=0.6, label=label("breaches", lang))
                 ax2.set_ylim(0, max(3, float(ts["breaches"].max()) * 2))
-                ax2.set_ylabel(label("breaches", lang))
-                h1, l1 = ax.get_legend_handles_labels()
-                h2, l2 = ax2.get_legend_handles_labels()
-                ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=9)
+                ax2.set_ylabel("泄露（社区数据库个数/周）" if zh else "breaches (community stores/week)")
             else:
                 for c in cols:
-                    y = smooth(ts[c]) if c in ("resolution_rate", "satisfaction") else ts[c].to_numpy()
-                    ax.plot(weeks, y, label=label(c, lang))
-                if panel != "Open issues":
+                    y = smooth(ts[c]) if c in ("resolution_rate", "reported_resolution_rate", "satisfaction") \
+                        else ts[c].to_numpy()
+                    ax.plot(weeks, factor * y, label=label(c, lang), linestyle="--" if c == "awareness" else "-")
+                top = float(np.nanmax(factor * ts[list(cols)].to_numpy())) if len(ts) else 0.0
+                if percent:  # head room above the data for the legend, within 0-100%
+                    ax.set_ylim(0, min(100.0, max(10.0, 1.45 * top)))
+                elif unit == "score":
                     ax.set_ylim(0, 1)
-            if kind != "spend":
-                ax.legend(loc="best", fontsize=9)
-            ax.set_title(PANEL_TITLES_ZH[panel] if lang == "zh" else panel)
-            ax.set_xlabel("周" if lang == "zh" else "week")
+                else:
+                    ax.set_ylim(0, max(1.0, 1.45 * top))
+            if percent:
+                ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0))
+            ax.set_ylabel(AXES[unit][1 if zh else 0])
+            for week, _ in events:
+                ax.axvline(week, color="0.3", linestyle=":", linewidth=1.2)
+            if events:  # named along the top edge, outside the data
+                top_axis = ax.secondary_xaxis("top")
+                top_axis.set_xticks([w for w, _ in events], [what for _, what in events], fontsize=8 * scale,
+                                    color="0.25")
+            handles, labels = ax.get_legend_handles_labels()
+            if kind == "spend":
+                h2, l2 = ax2.get_legend_handles_labels()
+                handles, labels = handles + h2, labels + l2
+            # legends above the data (head room kept by the limits), never over the lines
+            ax.legend(handles, labels, loc="best", fontsize=8.5 * scale, ncol=2, framealpha=0.85)
+            ax.set_title(PANEL_TITLES_ZH[panel] if zh else panel)
+            ax.set_xlabel("周" if zh else "week")
             ax.grid(alpha=0.3)
         if title:
-            fig.suptitle(title, fontsize=14)
+            fig.suptitle(title, fontsize=15 * scale)
     return fig
 
 
-def write_figures(ts: pd.DataFrame, scenario: Scenario, folder: Path, *, lang: str = "en") -> None:
-    """The figures of one run (``dashboard.png``) into ``folder``, for ``cogov run``."""
-    fig = dashboard(ts, title=scenario.name, lang=lang)
-    fig.savefig(folder / "dashboard.png", dpi=120)
+def write_figures(ts: pd.DataFrame, scenario: Scenario, folder: Path, *, lang: str = "en",
+                  width: int = DASHBOARD_WIDTH) -> None:
+    """The figures of one run (``dashboard.png``, ``width`` pixels wide) into ``folder``, for
+    ``cogov run``: titled with the scenario's display name in ``lang``, its events marked."""
+    fig = dashboard(ts, title=scenario.scenario.display(lang), lang=lang, events=events(scenario, lang), width=width)
+    fig.savefig(folder / "dashboard.png", dpi=DPI)
     plt.close(fig)
 
 

@@ -43,10 +43,14 @@ LANGS = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"en": "Comparing reforms and pilot programmes", "zh": "改革方案与试点方案比较"},
-    "meta": {"en": "{n} scenarios, {r} replications each with the same seeds (root seed {seed}); {runs} runs in "
-                   "{wall:.0f} s ({executor}). Generated {date} by cogov_sim {version}.",
-             "zh": "{n} 个方案，每个方案 {r} 次重复，各方案使用相同的随机种子（根种子 {seed}）；共 {runs} 次运行，"
-                   "用时 {wall:.0f} 秒（{executor}）。由 cogov_sim {version} 于 {date} 生成。"},
+    "meta": {"en": "{n} scenarios{extra_en}, {r} replications each with the same seeds (root seed {seed}): "
+                   "{variants} x {r} = {runs} runs in {wall:.0f} s ({executor}). Generated {date} by cogov_sim "
+                   "{version}.",
+             "zh": "{n} 个方案{extra_zh}，每个各重复 {r} 次，均使用相同的随机种子（根种子 {seed}）：{variants} × {r} = "
+                   "{runs} 次运行，用时 {wall:.0f} 秒（{executor}）。由 cogov_sim {version} 于 {date} 生成。"},
+    "extra_variants": {"en": " and {k} counterfactual variants the pilots are measured against (the reform nowhere "
+                             "and everywhere)",
+                       "zh": "及试点评估所需的 {k} 个反事实情景（不实施改革、全面实施改革）"},
     "how": {"en": "How to read this report: every number is a mean across replications with its 95% interval in "
                   "brackets. Replication i of every scenario uses the same random draws, so differences between "
                   "scenarios are paired and their intervals are narrower than the spread of each scenario. KPIs are "
@@ -147,6 +151,36 @@ SCALE_ZH = {"none": "不推广", "mandate": "达标后全面推行", "imitation"
 SCALE_EN = {"none": "none", "mandate": "mandate if it passes", "imitation": "imitation"}
 
 
+def executor_text(description: str, lang: str) -> str:
+    """Where the runs ran (an executor's description), in ``lang``."""
+    if lang != "zh":
+        return description
+    m = re.fullmatch(r"local process pool, (\d+) workers", description)
+    if m:
+        return f"本机进程池，{m.group(1)} 个进程"
+    if description.startswith("serial"):
+        return "本进程串行运行"
+    m = re.match(r"Dask cluster at (\S+), (\d+) threads", description)
+    if m:
+        return f"Dask 集群 {m.group(1)}，{m.group(2)} 个线程"
+    return description
+
+
+def display_names(cmp: Comparison, lang: str) -> dict[str, str]:
+    """What a reader sees for each variant's label: a scenario's display name in ``lang``
+    (``title`` / ``title_zh``), and for a shared counterfactual what it is."""
+    out = {}
+    for var in cmp.plan.variants:
+        out[var.label] = var.scenario.scenario.display(lang) if var.role == "scenario" else t(var.role, lang)
+    return out
+
+
+def shown(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with its ``scenario`` and ``reference`` columns in display names."""
+    cols = {c: frame[c].map(lambda x: names.get(x, x)) for c in ("scenario", "reference") if c in frame}
+    return frame.assign(**cols)
+
+
 def t(key: str, lang: str, **kw: Any) -> str:
     """The text ``key`` in ``lang``, formatted."""
     return TEXT[key][lang].format(**kw)
@@ -200,8 +234,14 @@ class Table:
         for i, row in enumerate(self.rows):
             cells = []
             for j, c in enumerate(row):
-                text = f"<b>{html.escape(c)}</b>" if (i, j) in self.bold else html.escape(c)
                 kind = "num" if NUMERIC.match(c) else "text"
+                if kind == "num" and " [" in c:  # the interval on a line of its own keeps wide tables narrow
+                    mean, interval = c.split(" [", 1)
+                    text = f"{html.escape(mean)}<br><span class='ci'>[{html.escape(interval)}</span>"
+                else:
+                    text = html.escape(c)
+                if (i, j) in self.bold:
+                    text = f"<b>{text}</b>"
                 cells.append(f"<td class='{kind}'>{text}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -299,9 +339,9 @@ def scenario_table(cmp: Comparison, lang: str) -> Table:
             how = (SELECT_ZH if lang == "zh" else SELECT_EN)[pl.select]
             up = (SCALE_ZH if lang == "zh" else SCALE_EN)[pl.scale_up]
             text = t("sites", lang, n=pl.n_sites(s.space.communities), how=how, a=pl.start, b=pl.end - 1, up=up)
-            designs.append((f"{pl.label}: " if len(s.pilots) > 1 else "") + text)
+            designs.append((f"{pl.label}: " if len(s.pilots) > 1 and lang != "zh" else "") + text)
         text = (s.scenario.description_zh if lang == "zh" else "") or s.scenario.description
-        rows.append([s.name, text, s.scenario.paper_section, "; ".join(designs) or "–"])
+        rows.append([s.scenario.display(lang), text, s.scenario.paper_section, "; ".join(designs) or "–"])
     return Table([t("scenario", lang), t("description", lang), t("section", lang), t("pilot_design", lang)], rows)
 
 
@@ -312,8 +352,10 @@ def findings(kpis: pd.DataFrame, effects: pd.DataFrame, money: pd.DataFrame, lan
         sub = kpis[kpis["kpi"] == name]
         if len(sub) > 1:
             best = sub.loc[sub["mean"].idxmax()]
+            k = KPI_BY_NAME[name]
             out.append(t("finding_best", lang, kpi=outcome_label(name, lang), s=best["scenario"],
-                         v=fmt_ci(best["mean"], best["ci_low"], best["ci_high"], 1)))
+                         v=f"{fmt_ci(best['mean'], best['ci_low'], best['ci_high'], 1)} "
+                           f"{k.unit_zh if lang == 'zh' else k.unit_en}"))
     for _, e in effects.iterrows():
         sc, unit = effect_scale(e["outcome"], lang)
         out.append(t("finding_bias", lang, s=e["scenario"],
@@ -337,37 +379,53 @@ TRAJECTORY_KPIS = ("participation_rate", "mean_trust", "resolution_rate", "satis
 
 
 def _variant_name(cmp: Comparison, v: int, lang: str) -> str:
-    var = cmp.plan.variants[v]
-    if var.role == "scenario":
-        return var.label
-    return t(var.role, lang)
+    return display_names(cmp, lang)[cmp.plan.variants[v].label]
 
 
 def figure_trajectories(cmp: Comparison, lang: str):
+    """Small multiples: one row per indicator, one column per scenario, each panel that scenario's
+    mean and 95% band, over the first scenario's mean (grey) and, for a pilot scenario, the
+    reform nowhere (dotted) and everywhere (dashed); the same y range along a row."""
     import matplotlib.pyplot as plt
 
     from cogov_sim.present.plots import font_rc, smooth
 
+    columns = cmp.scenario_variants()
+    names = display_names(cmp, lang)
     with plt.rc_context(font_rc(lang)):
-        fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), constrained_layout=True)
-        shown = cmp.scenario_variants() + sorted({v for d in (cmp.plan.nowhere, cmp.plan.everywhere)
-                                                  for v in d.values()} - set(cmp.scenario_variants()))
+        fig, axes = plt.subplots(len(TRAJECTORY_KPIS), len(columns), figsize=(3.2 * len(columns) + 1.5, 10.5),
+                                 sharex=True, sharey="row", squeeze=False, constrained_layout=True)
         colours = plt.get_cmap("tab10")
-        for ax, name in zip(axes.flat, TRAJECTORY_KPIS, strict=True):
+        for row, name in enumerate(TRAJECTORY_KPIS):
             traj = trajectories(cmp, name)
-            for i, v in enumerate(shown):
+            top = KPI_BY_NAME[name].scale if KPI_BY_NAME[name].bounded else None
+            for col, v in enumerate(columns):
+                ax = axes[row, col]
                 m, lo, hi = traj[v]
                 weeks = np.arange(1, m.size + 1)
-                derived = cmp.plan.variants[v].role != "scenario"
-                colour = "0.35" if derived else colours(i % 10)
-                style = {"nowhere": ":", "everywhere": "--"}.get(cmp.plan.variants[v].role, "-")
-                ax.plot(weeks, smooth(m), color=colour, ls=style, lw=1.6, label=_variant_name(cmp, v, lang))
-                if not derived:  # the counterfactuals are drawn as lines only, to keep the bands readable
-                    ax.fill_between(weeks, smooth(lo), smooth(hi), color=colour, alpha=0.15, lw=0)
-            ax.set_title(kpi_label(name, lang))
-            ax.set_xlabel(t("week", lang))
-            ax.grid(alpha=0.3)
-        axes.flat[0].legend(fontsize=8, loc="best")
+                lo, hi = (np.clip(lo, 0.0, top), np.clip(hi, 0.0, top)) if top else (lo, hi)
+                if col > 0:
+                    ax.plot(weeks, smooth(traj[columns[0]][0]), color="0.55", lw=1.2,
+                            label=f"{t('reference', lang)}{'：' if lang == 'zh' else ': '}{names[cmp.label(columns[0])]}")
+                for role, style in (("nowhere", ":"), ("everywhere", "--")):
+                    other = getattr(cmp.plan, role).get(v)
+                    if other is not None:
+                        ax.plot(weeks, smooth(traj[other][0]), color="0.3", ls=style, lw=1.2, label=t(role, lang))
+                ax.fill_between(weeks, smooth(lo), smooth(hi), color=colours(col % 10), alpha=0.25, lw=0)
+                ax.plot(weeks, smooth(m), color=colours(col % 10), lw=1.8, label=names[cmp.label(v)])
+                if row == 0:
+                    ax.set_title(names[cmp.label(v)], fontsize=10)
+                if col == 0:
+                    ax.set_ylabel(kpi_label(name, lang), fontsize=9)
+                if row == len(TRAJECTORY_KPIS) - 1:
+                    ax.set_xlabel(t("week", lang))
+                ax.grid(alpha=0.3)
+        handles = {}
+        for ax in axes.flat:
+            for h, text in zip(*ax.get_legend_handles_labels(), strict=True):
+                handles.setdefault(text, h)
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=min(6, len(handles)),
+                   fontsize=9)
         fig.suptitle(t("fig_traj", lang), fontsize=13)
     return fig
 
@@ -385,8 +443,9 @@ def figure_adoption(cmp: Comparison, lang: str):
             if v not in curves:
                 continue
             m, lo, hi = curves[v]
+            lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)  # a share of communities stays within 0-100%
             weeks = np.arange(1, m.size + 1)
-            ax.step(weeks, 100 * m, where="post", color=colours(i % 10), label=cmp.label(v))
+            ax.step(weeks, 100 * m, where="post", color=colours(i % 10), label=display_names(cmp, lang)[cmp.label(v)])
             ax.fill_between(weeks, 100 * lo, 100 * hi, step="post", color=colours(i % 10), alpha=0.15, lw=0)
         ax.set_ylim(-2, 102)
         ax.set_xlabel(t("week", lang))
@@ -532,12 +591,12 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
-"Helvetica Neue",Arial,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222;line-height:1.5}
+"Helvetica Neue",Arial,sans-serif;margin:2rem auto;max-width:1360px;padding:0 1rem;color:#222;line-height:1.5}
 h1{font-size:1.7rem}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;font-size:.82rem;margin:.6rem 0;display:block;overflow-x:auto}
 th,td{border:1px solid #ccc;padding:.25rem .45rem;vertical-align:top}
 th{background:#f1f3f6;text-align:left;min-width:5rem}td.num{text-align:right;white-space:nowrap}
-td.text{text-align:left;min-width:8rem}td:first-child{white-space:nowrap}
+td.text{text-align:left;min-width:8rem}td:first-child{white-space:nowrap}.ci{color:#666;font-size:.92em}
 .note{color:#555;font-size:.9rem}figure{margin:1.2rem 0}img{max-width:100%;border:1px solid #eee}
 figcaption{color:#555;font-size:.9rem}.findings li{margin:.2rem 0}
 """
@@ -551,6 +610,7 @@ def write_report(cmp: Comparison, out: Path, *, lang: str = "en", argv: list[str
         raise CoGovInputError(f"'{lang}' is not a language; allowed: {', '.join(LANGS)}", key="--lang")
     check_new_folder(out)
     kpis, effects, spill, money = kpi_table(cmp), pilot_effects(cmp), spillover(cmp), cost_effectiveness(cmp)
+    names = display_names(cmp, lang)  # the tables on disk keep labels; the reader sees display names
     with atomic_folder(out) as tmp:
         (tmp / "figures").mkdir()
         figures: list[tuple[str, str]] = [("trajectories.png", t("fig_traj", lang))]
@@ -560,10 +620,10 @@ def write_report(cmp: Comparison, out: Path, *, lang: str = "en", argv: list[str
             _png(figure_map(cmp, lang), tmp / "figures" / "network_map.png")
             figures += [("adoption.png", t("fig_adopt", lang)), ("network_map.png", t("fig_map", lang))]
         if len(effects):
-            _png(figure_effects(cmp, effects, lang), tmp / "figures" / "pilot_effects.png")
+            _png(figure_effects(cmp, shown(effects, names), lang), tmp / "figures" / "pilot_effects.png")
             figures.append(("pilot_effects.png", t("fig_effects", lang)))
         if len(money):
-            _png(figure_money(money, lang), tmp / "figures" / "cost_effectiveness.png")
+            _png(figure_money(shown(money, names), lang), tmp / "figures" / "cost_effectiveness.png")
             figures.append(("cost_effectiveness.png", t("fig_money", lang)))
         _csv(kpis, tmp / "kpis.csv")
         _csv(effects, tmp / "pilot_effects.csv")
@@ -573,7 +633,8 @@ def write_report(cmp: Comparison, out: Path, *, lang: str = "en", argv: list[str
         manifest = build_manifest(cmp, versions(), argv)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
                                            encoding="utf-8")
-        sections = _sections(cmp, kpis, effects, spill, money, lang, manifest)
+        sections = _sections(cmp, shown(kpis, names), shown(effects, names), shown(spill, names), shown(money, names),
+                             lang, manifest)
         (tmp / "report.md").write_text(_markdown(sections, figures, lang), encoding="utf-8")
         (tmp / "report.html").write_text(_html(sections, figures, tmp / "figures", lang), encoding="utf-8")
     return out
@@ -603,9 +664,11 @@ def build_manifest(cmp: Comparison, versions: dict[str, str], argv: list[str] | 
 def _sections(cmp: Comparison, kpis, effects, spill, money, lang: str, manifest) -> list[tuple[str, list]]:
     """The report as (heading, [paragraph str | Table | list of str]) in order."""
     n_runs = len(cmp.runs)
-    meta = t("meta", lang, n=len(cmp.scenario_variants()), r=cmp.replications, seed=cmp.seed, runs=n_runs,
-             wall=cmp.wall_s, executor=cmp.executor, date=manifest["created"][:10],
-             version=manifest["versions"].get("cogov_sim", ""))
+    n_scen, n_var = len(cmp.scenario_variants()), len(cmp.plan.variants)
+    extra = t("extra_variants", lang, k=n_var - n_scen) if n_var > n_scen else ""
+    meta = t("meta", lang, n=n_scen, extra_en=extra, extra_zh=extra, variants=n_var, r=cmp.replications,
+             seed=cmp.seed, runs=n_runs, wall=cmp.wall_s, executor=executor_text(cmp.executor, lang),
+             date=manifest["created"][:10], version=manifest["versions"].get("cogov_sim", ""))
     main, diffs = kpi_tables(kpis, lang)
     out: list[tuple[str, list]] = [
         ("", [meta, t("how", lang, weeks=KPI_WEEKS)]),
@@ -614,7 +677,8 @@ def _sections(cmp: Comparison, kpis, effects, spill, money, lang: str, manifest)
         (t("kpis", lang), [t("kpis_note", lang), main]),
     ]
     if diffs is not None:
-        out.append((t("diffs", lang, ref=cmp.label(cmp.scenario_variants()[0])), [t("diffs_note", lang), diffs]))
+        ref = display_names(cmp, lang)[cmp.label(cmp.scenario_variants()[0])]
+        out.append((t("diffs", lang, ref=ref), [t("diffs_note", lang), diffs]))
     if len(effects):
         window = int(cmp.plan.variants[cmp.scenario_variants()[0]].scenario.pilots[0].window) \
             if cmp.plan.variants[cmp.scenario_variants()[0]].scenario.pilots else 13
