@@ -73,16 +73,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(f"{title}: {net['residents']:,} residents, {net['communities']} communities, "
               f"{len(ts)} weeks, seed {scenario.run.seed}, model time {result.manifest['model_time_s']:.2f} s")
-    head = ("指标", "前 13 周", "后 13 周") if zh else ("outcome", "first 13 weeks", "last 13 weeks")
+    head = ("指标", "最初 13 周", "最后 13 周") if zh else ("outcome", "first 13 weeks", "last 13 weeks")
     print(f"{_pad(head[0], 28)} {_pad(head[1], 15, right=True)} {_pad(head[2], 15, right=True)}")
     for name, fmt in SUMMARY:
         shown = _label(name) if zh else name
-        print(f"{_pad(shown, 28)} {_show(first[name].mean(), fmt):>15s} {_show(last[name].mean(), fmt):>15s}")
+        values = [_show(part[name].mean(), fmt, args.lang) for part in (first, last)]
+        print(f"{_pad(shown, 28)} {_pad(values[0], 15, right=True)} {_pad(values[1], 15, right=True)}")
     print(f"{_pad('数据泄露（合计，次）' if zh else 'breaches (total)', 28)} {'':>15s} {ts['breaches'].sum():>15.0f}")
     print(f"{_pad('支出（合计，百万元）' if zh else 'spend (million CNY, total)', 28)} {'':>15s} "
           f"{ts['spend'].sum() / 1e6:>15.2f}")
     if zh:
-        print("pp：百分点。年龄差为 60 岁及以上居民减去 18-39 岁居民：小于 0 表示老年居民参与更少。")
+        print("年龄差为 60 岁及以上居民减去 18-39 岁居民的参与率（单位：百分点）：小于 0 表示老年居民参与更少。")
         print(f"结果：{result.out_dir}（cogov describe {result.out_dir} 说明每一列的含义）")
     else:
         print("pp: percentage points. Age gaps are residents aged 60+ minus those aged 18-39: below 0, older "
@@ -107,9 +108,11 @@ def _pad(text: str, width: int, *, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def _show(value: float, fmt: str) -> str:
+def _show(value: float, fmt: str, lang: str = "en") -> str:
     """A value as the run summary prints it (``pp``: a share difference in percentage points)."""
-    return f"{100.0 * value:+.1f} pp" if fmt == "pp" else fmt.format(value)
+    if fmt == "pp":
+        return f"{100.0 * value:+.1f} 个百分点" if lang == "zh" else f"{100.0 * value:+.1f} pp"
+    return fmt.format(value)
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -137,12 +140,17 @@ def cmd_describe(args: argparse.Namespace) -> int:
             raise CoGovInputError(f"is not a readable Parquet file ({exc.__class__.__name__}); allowed: a table "
                                   "written by cogov", source=str(f), key="RESULTS") from None
         shown = f.relative_to(path) if f != path else f
-        print(f"{shown}" + (f" ({table}, {len(rows)} columns)" if table else f" ({len(rows)} columns; not written "
-                                                                              "by cogov, so undescribed)"))
+        zh = args.lang == "zh"
+        if table:
+            what = f"（{table}，{len(rows)} 列）" if zh else f" ({table}, {len(rows)} columns)"
+        else:
+            what = f"（{len(rows)} 列；不是 cogov 写出的表，没有说明）" if zh else \
+                f" ({len(rows)} columns; not written by cogov, so undescribed)"
+        print(f"{shown}{what}")
         for r in rows:
-            label = r["label_zh" if args.lang == "zh" else "label_en"]
+            label = r["label_zh"] if zh and r["label_zh"] else r["label_en"]
             unit = r["unit"] or "?"
-            text = r["description"] or "(no description)"
+            text = r["description"] or ("（无说明）" if zh else "(no description)")
             print(f"  {r['column']:34s} {unit:24s} {label + ': ' if label else ''}{text}")
     return 0
 

@@ -272,7 +272,7 @@ def test_no_model_outlives_its_run(tmp_path):
     exp = load_experiment(write_tiny(tmp_path, samples=5))
     run_sweep(exp, tmp_path / "out")
     gc.collect()
-    kept = {id(start._model) for start in process_starts()._starts.values()}
+    kept = {id(start._model) for start in process_starts().kept()}
     assert 0 < len(kept) <= exp.replications  # one week-0 state per replication seed, kept on purpose
     assert {id(o) for o in gc.get_objects() if isinstance(o, CoGovModel)} <= kept  # no run's own model
     process_starts().clear()

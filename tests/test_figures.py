@@ -56,7 +56,8 @@ def test_cogov_run_in_chinese_draws_a_projector_sized_dashboard(tmp_path):
     res = cogov("run", "data_breach", "--out", str(out), *SMALL, "--steps", "70", "--lang", "zh",
                 "--figure-width", "1920", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "参与率" in res.stdout and "participation_rate" not in res.stdout and "pp：百分点" in res.stdout
+    assert "参与率" in res.stdout and "participation_rate" not in res.stdout
+    assert "个百分点" in res.stdout and " pp" not in res.stdout
     assert png_size(out / "figures" / "dashboard.png")[0] == 1920
     bad = cogov("run", "baseline", "--out", str(tmp_path / "bad"), *SMALL, "--figure-width", "99", cwd=tmp_path)
     assert bad.returncode == 2 and "--figure-width" in bad.stderr and bad.stderr.count("\n") == 1

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cogov_sim import CoGovModel, Scenario, load_scenario
-from cogov_sim.experiments.starts import StartCache
+from cogov_sim.experiments.starts import StartCache, start_bytes
 from cogov_sim.experiments.sweep import RunTask, run_task
 from cogov_sim.model.model import Start, start_key
 from tests.conftest import ROOT, small
@@ -74,7 +74,7 @@ def test_a_start_is_not_changed_by_the_runs_taken_from_it(shipped):
     first.run()
     again = CoGovModel.from_start(start, shipped["pilots/01_random_sites.toml"])
     again.run()
-    assert digest(first) == digest(again)
+    assert digest(first) == digest(again) == fresh(shipped["pilots/01_random_sites.toml"])
     assert first.network is again.network  # shared, never written
 
 
@@ -106,17 +106,28 @@ def test_a_network_file_is_read_once_and_fitted_for_every_scenario(tmp_path):
 
 
 def test_the_cache_builds_once_per_key_and_keeps_to_its_budget():
-    cache = StartCache(budget_residents=1300)
     a, b = small(**{"run.seed": 1}), small(**{"run.seed": 2})
+    size = start_bytes(CoGovModel(a))
+    assert 600 * 8 < size < 600 * 4000 + (2 << 20)  # resident arrays and network, not a guess per resident
+    cache = StartCache(budget_bytes=int(2.5 * size))
     for s in (a, a.with_values({"levers.online_platform": True}), b, a):
         model = cache.model(s)
         model.run()
         assert digest(model) == fresh(s)
     assert (cache.built, cache.reused, len(cache)) == (2, 2, 2)
-    cache.model(small(**{"run.seed": 3}))  # over budget (3 x 600 residents): the least recent goes
+    cache.model(small(**{"run.seed": 3}))  # over budget (three starts): the least recent goes
     assert len(cache) == 2 and cache.built == 3
     cache.model(b)
     assert cache.built == 4  # b was the least recently used
+    lone = StartCache()
+    lone.model(a, keep=False)  # a calibration's run: nothing it builds can serve another
+    assert len(lone) == 0 and lone.built == 1
+
+
+def test_a_dense_network_counts_for_what_it_holds():
+    sparse = CoGovModel(small(**{"run.burn_in": 1}))
+    dense = CoGovModel(small(**{"run.burn_in": 1, "network.kind": "complete"}))
+    assert start_bytes(dense) > 5 * start_bytes(sparse)
 
 
 def test_sweep_runs_give_the_same_rows_with_and_without_kept_starts():
@@ -126,7 +137,7 @@ def test_sweep_runs_give_the_same_rows_with_and_without_kept_starts():
     base = small(**{"run.burn_in": 20})
     outcomes = OutcomeSpec(names=("participation_rate", "mean_trust", "resolution_rate"), keep=("final", "summary"))
     tasks = [RunTask(RunSpec(run_id=i, point=i % 2, replication=0, seed=7,
-                             values={"levers.online_platform": bool(i % 2)}), base, outcomes, "t")
+                             values={"levers.online_platform": bool(i % 2)}), base, outcomes, "t", True)
              for i in range(4)]
     process_starts().clear()
     rows = [run_task(t)["row"] for t in tasks]
@@ -136,3 +147,23 @@ def test_sweep_runs_give_the_same_rows_with_and_without_kept_starts():
         again = run_task(t)["row"]
         assert row["status"] == again["status"] == "ok"
         assert {k: v for k, v in row.items() if k != "wall_s"} == {k: v for k, v in again.items() if k != "wall_s"}
+
+
+def test_a_start_whose_burn_in_stopped_once_stationary_gives_the_fresh_run():
+    base = Scenario().with_values({"run.steps": 30})  # at the default size the stationarity test ends it early
+    start = Start(CoGovModel(base))
+    assert 104 < start.burn_in_weeks < 520
+    reform = base.with_values({"levers.online_platform": True, "levers.active_service": 1.0})
+    model = CoGovModel.from_start(start, reform)
+    model.run()
+    assert digest(model) == fresh(reform)
+
+
+def test_a_sweep_shares_starts_only_when_every_factor_is_a_lever(tmp_path):
+    from cogov_sim.experiments.design import load_experiment
+    from cogov_sim.experiments.sweep import shares_starts
+
+    exp = load_experiment(ROOT / "experiments" / "smoke.toml")
+    assert not shares_starts(exp)  # trust.epsilon changes the burn-in
+    levers_only = dataclasses.replace(exp, factors=tuple(f for f in exp.factors if f.key.startswith("levers.")))
+    assert shares_starts(levers_only)

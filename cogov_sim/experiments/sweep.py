@@ -77,6 +77,15 @@ class RunTask:
     base: Scenario
     outcomes: OutcomeSpec
     experiment: str
+    #: Whether runs of this sweep can share a replication's week-0 state (every factor a lever:
+    #: :mod:`cogov_sim.experiments.starts`), so the worker keeps what it builds.
+    share_start: bool = False
+
+
+def shares_starts(exp: Experiment) -> bool:
+    """Whether the runs of ``exp`` under one replication seed share their week-0 state: every
+    factor is a lever, which the burn-in does not see (:func:`cogov_sim.model.model.start_key`)."""
+    return bool(exp.factors) and all(f.key.startswith("levers.") for f in exp.factors)
 
 
 def run_task(task: RunTask) -> dict[str, Any]:
@@ -93,7 +102,7 @@ def run_task(task: RunTask) -> dict[str, Any]:
         scenario = task.base.with_values({**run.values, "run.seed": run.seed},
                                          source=f"{task.experiment}, point {run.point}")
         # design points that differ only in levers share the burn-in of a replication seed
-        model = process_starts().model(scenario)
+        model = process_starts().model(scenario, keep=task.share_start)
         model.keep_institutions = False  # a sweep keeps outcomes only
         model.run()
         series = model.timeseries()
@@ -218,8 +227,9 @@ def _write_file(path: Path, tag: str, write: Callable[[Any], None], *, exclusive
 
 
 def _write_parquet(df: pd.DataFrame, path: Path, tag: str, table: str, window: int | None = None) -> None:
-    """Write a self-described Parquet file (:mod:`cogov_sim.experiments.tables`) that survives a kill."""
-    _write_file(path, tag, lambda f: write_parquet(df, f, table=table, window=window))
+    """Write a self-described Parquet file (:mod:`cogov_sim.experiments.tables`) that survives a
+    kill; a column of a design built in Python that names no parameter is marked undescribed."""
+    _write_file(path, tag, lambda f: write_parquet(df, f, table=table, window=window, strict=False))
 
 
 # ------------------------------------------------------------------ reading parts, finding damage
@@ -617,7 +627,10 @@ def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: 
 
         bar = tqdm(total=len(todo), unit="run", desc=exp.name, file=sys.stderr, dynamic_ncols=True)
     failed = 0
-    tasks: Iterable[RunTask] = (RunTask(r, exp.base, exp.outcomes, exp.name) for r in todo)
+    share = shares_starts(exp)
+    if share:  # replication by replication, so that a worker needs few starts at a time
+        todo = sorted(todo, key=lambda r: (r.replication, r.point))
+    tasks: Iterable[RunTask] = (RunTask(r, exp.base, exp.outcomes, exp.name, share) for r in todo)
     try:
         for task, result in executor.map_unordered(run_task, tasks):
             run = task.run

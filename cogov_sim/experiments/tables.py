@@ -1,6 +1,6 @@
 """Self-describing tables: every column of every Parquet file carries its unit and meaning.
 
-A column's unit, description and labels (English and Chinese) are stored in its Parquet field
+A column's unit, description and labels (English, and Chinese where defined) are stored in its Parquet field
 metadata (keys ``unit``, ``description``, ``label_en``, ``label_zh``), read from the one
 definition of each quantity: outcomes from :data:`cogov_sim.model.outcomes.OUTCOMES`,
 institutions' columns from :data:`~cogov_sim.model.outcomes.INSTITUTIONS`, a sweep's factors
@@ -91,16 +91,23 @@ def column_info(name: str, *, window: int | None = None) -> Column | None:
     return None
 
 
-def describe_frame(df: pd.DataFrame, *, table: str, window: int | None = None) -> Any:
-    """``df`` as a pyarrow table whose every field carries its :func:`column_info` (a column
-    nothing defines is an error: a table never leaves without its meaning) and whose schema
-    names the table (``cogov_sim.table``)."""
+#: What a column nothing defines is said to be, when a table is written without ``strict``.
+UNDEFINED = Column("?", "Not described: a name that no outcome, parameter or table column of cogov_sim defines.")
+
+
+def describe_frame(df: pd.DataFrame, *, table: str, window: int | None = None, strict: bool = True) -> Any:
+    """``df`` as a pyarrow table whose every field carries its :func:`column_info` and whose
+    schema names the table (``cogov_sim.table``). A column nothing defines is an error with
+    ``strict`` (the model's own tables never leave without their meaning), else marked
+    :data:`UNDEFINED` (a sweep of a design built in Python may vary any name)."""
     import pyarrow as pa
 
     arrow = pa.Table.from_pandas(df, preserve_index=False)
     fields = []
     for f in arrow.schema:
         info = column_info(f.name, window=window)
+        if info is None and not strict:
+            info = UNDEFINED
         if info is None:
             raise KeyError(f"column {f.name!r} of {table} has no definition (cogov_sim.experiments.tables)")
         meta = {"unit": info.unit, "description": info.description}
@@ -110,11 +117,13 @@ def describe_frame(df: pd.DataFrame, *, table: str, window: int | None = None) -
     return pa.Table.from_arrays(arrow.columns, schema=schema)
 
 
-def write_parquet(df: pd.DataFrame, target: Any, *, table: str, window: int | None = None) -> None:
-    """Write ``df`` as Parquet to ``target`` (a path or an open binary file), self-described."""
+def write_parquet(df: pd.DataFrame, target: Any, *, table: str, window: int | None = None,
+                  strict: bool = True) -> None:
+    """Write ``df`` as Parquet to ``target`` (a path or an open binary file), self-described
+    (:func:`describe_frame`)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(describe_frame(df, table=table, window=window), target)
+    pq.write_table(describe_frame(df, table=table, window=window, strict=strict), target)
 
 
 def describe_file(path: str | Path) -> list[dict[str, str]]:

@@ -163,6 +163,9 @@ def executor_text(description: str, lang: str) -> str:
     m = re.match(r"Dask cluster at (\S+), (\d+) threads", description)
     if m:
         return f"Dask 集群 {m.group(1)}，{m.group(2)} 个线程"
+    m = re.match(r"Dask cluster at (\S+), no workers yet", description)
+    if m:
+        return f"Dask 集群 {m.group(1)}，工作进程随启动陆续加入"
     return description
 
 
@@ -172,6 +175,10 @@ def display_names(cmp: Comparison, lang: str) -> dict[str, str]:
     out = {}
     for var in cmp.plan.variants:
         out[var.label] = var.scenario.scenario.display(lang) if var.role == "scenario" else t(var.role, lang)
+    shown_twice = {name for name in out.values() if list(out.values()).count(name) > 1}
+    for var in cmp.plan.variants:  # two files with one title (a copy renamed): told apart by their names
+        if out[var.label] in shown_twice and var.role == "scenario":
+            out[var.label] = f"{out[var.label]} ({var.scenario.name})"
     return out
 
 
@@ -341,7 +348,8 @@ def scenario_table(cmp: Comparison, lang: str) -> Table:
             text = t("sites", lang, n=pl.n_sites(s.space.communities), how=how, a=pl.start, b=pl.end - 1, up=up)
             designs.append((f"{pl.label}: " if len(s.pilots) > 1 and lang != "zh" else "") + text)
         text = (s.scenario.description_zh if lang == "zh" else "") or s.scenario.description
-        rows.append([s.scenario.display(lang), text, s.scenario.paper_section, "; ".join(designs) or "–"])
+        rows.append([s.scenario.display(lang), text, s.scenario.paper_section,
+                     ("；" if lang == "zh" else "; ").join(designs) or "–"])
     return Table([t("scenario", lang), t("description", lang), t("section", lang), t("pilot_design", lang)], rows)
 
 
@@ -508,7 +516,7 @@ def figure_map(cmp: Comparison, lang: str):
             for i, (x, y) in enumerate(pos):
                 ax.annotate(str(i), (x, y), ha="center", va="center", fontsize=7, zorder=3,
                             color="white" if adopted[i] else "black")
-            ax.set_title(cmp.label(v), fontsize=10)
+            ax.set_title(display_names(cmp, lang)[cmp.label(v)], fontsize=10)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.margins(0.12)
