@@ -650,7 +650,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="FILE.gif or FILE.mp4 (default results/<scenario>/animation-<lang>.gif)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     p.add_argument("--every", type=int, default=4, help="weeks between frames (default 4)")
-    p.add_argument("--colour-by", choices=("trust", "participation"), default="trust", help="resident colour")
+    p.add_argument("--colour-by", choices=("trust", "participation", "privacy"), default="trust",
+                   help="what colours the residents: trust, how they last took part, or privacy concern (default trust)")
     p.add_argument("--steps", type=param_int("run.steps"), help="weeks to run (overrides run.steps)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")

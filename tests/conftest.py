@@ -22,3 +22,17 @@ def small(**values) -> Scenario:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def keep_image(path: Path, name: str) -> Path:
+    """Keep a screenshot a test took: in results/e2e/ always, and in docs/img/ (the pictures the
+    docs show) when COGOV_UPDATE_DOC_IMAGES is set, so the docs are refreshed on purpose only."""
+    import os
+    import shutil
+
+    keep = ROOT / "results" / "e2e"
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, keep / name)
+    if os.environ.get("COGOV_UPDATE_DOC_IMAGES"):
+        shutil.copy(path, ROOT / "docs" / "img" / name)
+    return keep / name

@@ -3,7 +3,9 @@ views it draws, and `cogov animate`."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,7 +20,7 @@ from PIL import Image
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.scenario import load_scenario
 
-from .conftest import ROOT
+from .conftest import ROOT, keep_image
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
@@ -65,18 +67,35 @@ def demo():
         proc.kill()
 
 
-def test_the_workshop_app_in_a_real_browser(demo, tmp_path):
+def has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_workshop_app_on_a_projector_in_a_real_browser(demo, tmp_path):
+    """At 1920 x 1080, as a room sees it: the burned-in street at week 0, slider values with units,
+    large views and text, a data breach marked and privacy concern shown, in both languages."""
     browser_path = chromium()
     from playwright.sync_api import sync_playwright
 
     url, proc = demo
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=browser_path, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
         page.goto(url, timeout=90_000)
         page.wait_for_selector("img.cogov-outcomes", timeout=90_000)
         status = page.locator(".cogov-status")
-        assert "Week 0" in status.inner_text()
+        week0 = status.inner_text()
+        # week 0 is the burned-in street, not an empty one
+        share = float(re.search(r"participation ([0-9.]+)%", week0).group(1))
+        backlog = float(re.search(r"backlog ([0-9,]+) cases", week0).group(1).replace(",", ""))
+        assert "Week 0" in week0 and share > 5 and backlog > 0, week0
+        # large enough to read from the back of a room, once the page's styles are in
+        page.wait_for_function("() => parseFloat(getComputedStyle(document.querySelector('.cogov-status')).fontSize)"
+                               " >= 20", timeout=30_000)
+        body = page.inner_text("body")
+        assert re.search(r"Digital investment: [0-9.,]+ CNY/resident/year", body), "slider values with units"
+        assert re.search(r"Grid workers: [0-9.,]+ workers/1000 residents", body)
+        assert re.search(r"Transparency: [0-9]+%", body)
         plots_before = page.locator("img.cogov-outcomes").screenshot()
 
         platform = page.get_by_role("checkbox", name="Online platform")
@@ -97,28 +116,49 @@ def test_the_workshop_app_in_a_real_browser(demo, tmp_path):
         assert plots_after != plots_before  # the plots changed
 
         page.get_by_role("button", name="Data breach").click()
-        page.get_by_role("button", name="Step 1 week").click()
-        page.wait_for_function("() => document.querySelector('.cogov-status').innerText.includes('Week 13:')")
+        for week in (13, 14, 15, 16):
+            page.get_by_role("button", name="Step 1 week").click()
+            page.wait_for_function(f"() => document.querySelector('.cogov-status').innerText.includes('Week {week}:')")
+        page.wait_for_timeout(800)
+        # the views fill the room's screen: together most of its width
+        boxes = {name: page.locator(f"img.cogov-{name}").bounding_box() for name in ("network", "outcomes")}
+        assert boxes["outcomes"]["width"] >= 780 and boxes["network"]["width"] >= 560, boxes
+        assert boxes["outcomes"]["width"] + boxes["network"]["width"] > 0.6 * 1920, boxes
+        plots = np.asarray(Image.open(io.BytesIO(page.locator("img.cogov-outcomes").screenshot())).convert("RGB"))
+        red = (abs(plots[..., 0].astype(int) - 178) < 30) & (plots[..., 1] < 80) & (plots[..., 2] < 80)
+        assert red.sum() > 200  # the breach is marked on the plots (a red dotted line and label)
+        english = tmp_path / "workshop_en.png"
+        page.screenshot(path=str(english))
+        keep_image(english, "workshop_en.png")
 
         page.get_by_role("button", name="中文").click()
-        page.wait_for_function("() => document.querySelector('.cogov-status').innerText.includes('第 13 周')",
+        page.wait_for_function("() => document.querySelector('.cogov-status').innerText.includes('第 16 周')",
                                timeout=30_000)
+        network_before = page.locator("img.cogov-network").screenshot()
+        page.locator(".colour-privacy").click()  # residents coloured by privacy concern
+        page.wait_for_timeout(1500)
+        assert page.locator("img.cogov-network").screenshot() != network_before
         text = page.inner_text("body")
-        for label in ("线上平台", "网格员", "参与率", "前进 1 周", "数据泄露"):
+        assert re.search(r"数字化投入：[0-9.,]+ 元/人/年", text) and re.search(r"网格员：[0-9.,]+ 人/千名居民", text)
+        for label in ("线上平台", "参与率", "前进 1 周", "数据泄露", "隐私担忧"):
             assert label in text, label
+        for english_word in ("Online platform", "Grid workers", "Step 1 week", "Data breach", "baseline"):
+            assert english_word not in text, english_word
+        assert has_chinese(page.locator(".cogov-status").inner_text())
+        loaded = page.eval_on_selector_all("img", "xs => xs.map(x => x.complete && x.naturalWidth > 0)")
+        assert len(loaded) >= 2 and all(loaded)
+        chinese = tmp_path / "workshop_zh.png"
+        page.screenshot(path=str(chinese))
+        keep_image(chinese, "workshop_zh.png")
+
         page.get_by_role("button", name="播放").click()  # play runs week after week until paused
-        page.wait_for_function("() => !document.querySelector('.cogov-status').innerText.includes('第 13 周')",
+        page.wait_for_function("() => !document.querySelector('.cogov-status').innerText.includes('第 16 周')",
                                timeout=30_000)
         page.get_by_role("button", name="暂停").click()
-        page.wait_for_timeout(800)
-        shot = tmp_path / "demo.png"
-        page.screenshot(path=str(shot), full_page=True)
-        keep = ROOT / "results" / "e2e"
-        keep.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, keep / "demo.png")
         browser.close()
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
-    assert pixels.std() > 20  # a page with content, not a blank
+    for shot in (english, chinese):
+        pixels = np.asarray(Image.open(shot).convert("RGB"))
+        assert pixels.shape[:2] == (1080, 1920) and pixels.std() > 20  # a full screen with content
     # every step of four weeks, with the redraw, arrives well under a few seconds even on a loaded CI machine
     assert max(timings) < 5, timings
 
@@ -170,7 +210,81 @@ def test_animate_writes_a_gif_that_opens(lang, tmp_path):
                          timeout=600)
     assert res.returncode == 0, res.stderr
     im = Image.open(out)
-    assert im.format == "GIF" and im.n_frames == 12 and im.size[0] > 600
+    assert im.format == "GIF" and im.n_frames == 12 and im.size == (1920, 1080)  # a full-HD slide
+    im.seek(6)
+    still = tmp_path / f"animation_{lang}.png"
+    im.convert("RGB").save(still)
+    pixels = np.asarray(Image.open(still))
+    assert pixels.std() > 20
+    keep_image(still, f"animation_{lang}.png")
     again = subprocess.run([sys.executable, "-m", "cogov_sim.cli", "animate", "baseline", "--out", str(out)],
                            cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
     assert again.returncode == 2 and "file exists" in again.stderr
+
+
+def overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_views_mark_events_and_their_legends_cover_no_data(lang):
+    from cogov_sim.present.app import Session
+    from cogov_sim.present.viz import PANELS, SlideView
+
+    os.chdir(ROOT)
+    session = Session("baseline")
+    session.step(3)
+    session.shock("data_breach")
+    session.set_lever("grid_workers", 2.0)
+    session.step(5)
+    session.render(lang, "privacy")
+    views = session.views
+    for fig in (views.net_fig, views.out_fig):
+        fig.canvas.draw()
+    renderer = views.out_fig.canvas.get_renderer()
+    breach = "数据泄露" if lang == "zh" else "data breach"
+    grid = "网格员" if lang == "zh" else "Grid workers"
+    for ax, (cols, _, _) in zip(views.axes, PANELS, strict=True):
+        assert not overlaps(ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer))
+        assert len(ax.get_legend().get_texts()) == len(cols)
+        assert [t.get_text() for t in ax.texts] == ["1"]  # both at week 4: one mark, numbered
+        assert ax.get_ylabel()
+    caption = views.caption.get_text()
+    assert caption.startswith("事件：(1) 第 4 周 " if lang == "zh" else "Events: (1) week 4 ")
+    assert grid in caption and breach in caption
+    session.shock("issue_surge")
+    session.step(2)
+    session.render(lang, "privacy")
+    assert [t.get_text() for t in views.axes[0].texts] == ["1", "2"]
+    assert ("(2) 第 9 周 问题激增" if lang == "zh" else "(2) week 9 issue surge") in views.caption.get_text()
+    for ax in views.axes:
+        assert ax.get_ylabel()
+    net_renderer = views.net_fig.canvas.get_renderer()
+    legend = views.net_ax.get_legend().get_window_extent(net_renderer)
+    points = views.net_ax.transData.transform(session.layout.xy)
+    assert legend.y1 < points[:, 1].min()  # the legend sits below every resident
+    # residents coloured by privacy concern: the colours follow it
+    shown = views.residents.get_facecolors()
+    concern = session.model.residents.privacy[session.layout.drawn]
+    darkest, palest = np.argmax(concern), np.argmin(concern)
+    assert shown[darkest][1] < shown[palest][1]  # more concern, less green in the yellow-to-red scale
+    slide = SlideView(session.model, session.layout, lang=lang, colour_by="trust", horizon=156, title="x")
+    assert tuple(int(v) for v in slide.fig.get_size_inches() * slide.DPI) == (1920, 1080)
+
+
+def test_the_status_line_reads_the_burned_in_street_at_week_0():
+    from cogov_sim.present.app import Session, lever_value_text
+
+    os.chdir(ROOT)
+    session = Session("baseline")
+    text = session.status("zh")
+    m = session.model
+    recent = np.mean((m.steps - m.residents.last_part) <= m.settings.participation.window)
+    assert text.startswith("第 0 周") and f"参与率 {recent:.1%}" in text and "解决率 —" in text
+    assert f"积压 {np.count_nonzero(m.residents.status == 2):,} 件" in text and recent > 0.05
+    session.step(1)
+    ts = m.timeseries()
+    assert f"参与率 {ts['participation_rate'][-1]:.1%}" in session.status("zh")
+    assert lever_value_text("digital_investment", 25.0, "zh") == "25 元/人/年"
+    assert lever_value_text("grid_workers", 1.5, "en") == "1.5 workers/1000 residents"
+    assert lever_value_text("transparency", 0.35, "zh") == "35%"

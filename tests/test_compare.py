@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from scipy import stats
 
 from cogov_sim.analysis.compare import (
@@ -31,7 +32,7 @@ from cogov_sim.errors import CoGovInputError
 from cogov_sim.experiments.executors import LocalExecutor, SerialExecutor
 from cogov_sim.model.scenario import load_scenario
 
-from .conftest import ROOT
+from .conftest import ROOT, keep_image
 
 TINY = {"population.residents": 800, "space.communities": 8, "run.steps": 60, "run.burn_in": 4}
 PILOTS = sorted((ROOT / "scenarios" / "pilots").glob("*.toml"))
@@ -234,12 +235,19 @@ def test_the_chinese_report_names_scenarios_as_their_files_do_and_explains_its_r
     assert words <= {"cogov_sim", "manifest", "json", "cogov", "run", "seed", "Sobol", "PNG", "CSV"}, words
 
 
-def test_the_same_seeds_give_identical_report_numbers(report, tmp_path):
-    out, _ = report
-    again = tmp_path / "again"
+@pytest.fixture(scope="module")
+def report_en(tmp_path_factory):
+    """The same comparison as :func:`report`, in English, on one worker."""
+    out = tmp_path_factory.mktemp("compare_en") / "report"
     res = cogov("compare", str(PILOTS[0]), str(PILOTS[1]), str(PILOTS[3]), str(PILOTS[4]), "--replications", "3",
-                "--workers", "1", "--out", str(again), "--quiet", "--lang", "en", *TINY_ARGS)
+                "--workers", "1", "--out", str(out), "--quiet", "--lang", "en", *TINY_ARGS)
     assert res.returncode == 0, res.stderr
+    return out, res
+
+
+def test_the_same_seeds_give_identical_report_numbers(report, report_en):
+    out, _ = report
+    again, _ = report_en
     for name in ("kpis.csv", "pilot_effects.csv", "spillover.csv", "cost_effectiveness.csv"):
         assert (out / name).read_bytes() == (again / name).read_bytes(), name
 
@@ -320,6 +328,40 @@ def test_compare_names_an_unknown_community_in_a_pilot(tmp_path):
     res = cogov("compare", str(bad), "--replications", "2", "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "40" in res.stderr and "bad.toml" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_as_a_reader_sees_it_in_each_language(report, report_en, lang, tmp_path):
+    """The top of the planner's report in Chromium, as docs/img shows it: in the reader's language
+    (no slugs or English filler in Chinese, no Chinese in English), every figure loaded."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_app import FLAGS, chromium
+
+    path = chromium()
+    out, _ = report if lang == "zh" else report_en
+    shot = tmp_path / f"report_{lang}.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.goto((out / "report.html").resolve().as_uri())
+        page.wait_for_load_state("load")
+        text = page.inner_text("body")
+        loaded = page.eval_on_selector_all("img", "xs => xs.map(x => x.complete && x.naturalWidth >= 800)")
+        page.screenshot(path=str(shot))
+        browser.close()
+    keep_image(shot, f"report_{lang}.png")
+    assert len(loaded) == 5 and all(loaded)  # the five figures, at a readable size
+    slugs = ("pilot_random_sites", "pilot_best_off_sites", "pilot_mandate", "pilot_imitation", "reform nowhere")
+    chinese = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if lang == "zh":
+        assert "关键指标" in text and "随机社区试点" in text and len(chinese) > 500
+        assert not [slug for slug in slugs if slug in text]
+    else:
+        assert "Pilot in random communities" in text and not chinese, chinese[:20]
+        assert not [slug for slug in slugs[:4] if slug in text]
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape[:2] == (1800, 1400) and pixels.std() > 20
 
 
 def test_every_table_of_the_report_fits_a_1400_pixel_window(report):

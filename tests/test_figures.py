@@ -62,3 +62,17 @@ def test_cogov_run_in_chinese_draws_a_projector_sized_dashboard(tmp_path):
     bad = cogov("run", "baseline", "--out", str(tmp_path / "bad"), *SMALL, "--figure-width", "99", cwd=tmp_path)
     assert bad.returncode == 2 and "--figure-width" in bad.stderr and bad.stderr.count("\n") == 1
     assert not (tmp_path / "bad").exists()
+
+
+def test_an_english_figure_draws_chinese_names_without_missing_glyphs(breach_run):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    _, ts = breach_run
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = dashboard(ts, title="基层治理 (my street)", lang="en")
+        fig.canvas.draw()
+        plt.close(fig)
+    assert not [w for w in caught if "missing from" in str(w.message)]

@@ -10,6 +10,7 @@ opens with come from the environment variables ``COGOV_DEMO_SCENARIO`` and ``COG
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -20,10 +21,11 @@ import solara
 
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec
+from cogov_sim.model.rules import QUEUED
 from cogov_sim.model.scenario import find_named_file, load_scenario
 from cogov_sim.model.shipped import locate, names
-from cogov_sim.present.plots import font_rc
-from cogov_sim.present.viz import LiveViews, choice_label, layout
+from cogov_sim.present.plots import EVENT_NAMES, font_rc
+from cogov_sim.present.viz import APP_DPI, COLOUR_BY, LiveViews, choice_label, layout
 
 #: The app keeps running past a scenario's horizon up to this many weeks.
 MIN_HORIZON = 260
@@ -34,14 +36,20 @@ TEXT = {
     "pause": ("Pause", "暂停"), "reset": ("Reset", "重置"), "events": ("Events", "突发事件"),
     "breach": ("Data breach", "数据泄露"), "cut": ("Budget cut 30%", "预算削减 30%"),
     "surge": ("Surge of issues", "问题激增"), "colour": ("Colour residents by", "居民着色依据"),
-    "trust": ("trust", "信任"), "participation": ("participation", "参与"), "week": ("Week", "第"),
-    "language": ("Language", "语言"),
-    "status": ("Week {w}: participation {p:.1%}, trust {t:.2f}, resolution {r:.0%}, backlog {b:.0f}",
-               "第 {w} 周：参与率 {p:.1%}，信任 {t:.2f}，解决率 {r:.0%}，积压 {b:.0f} 件"),
+    "trust": ("trust", "信任"), "participation": ("participation", "参与"), "privacy": ("privacy concern", "隐私担忧"),
+    "week": ("Week", "第"), "language": ("Language", "语言"),
+    "status": ("Week {w}: participation {p:.1%}, trust {t:.2f}, privacy concern {c:.2f}, resolution {r}, "
+               "backlog {b:,.0f} cases",
+               "第 {w} 周：参与率 {p:.1%}，信任 {t:.2f}，隐私担忧 {c:.2f}，解决率 {r}，积压 {b:,.0f} 件"),
     "event_set": ("{e} from week {w}", "第 {w} 周起：{e}"),
 }
-
-
+#: The page's styles: text large enough for a 1920 x 1080 projector, views as wide as the room allows.
+CSS = """
+.cogov-app, .cogov-app .v-label, .cogov-app .v-btn, .cogov-app .v-select__selection { font-size: 18px !important; }
+.cogov-app h3 { font-size: 28px; }
+.cogov-status { font-size: 22px !important; font-weight: 500; }
+.cogov-network, .cogov-outcomes { width: 100%; height: auto; }
+"""
 UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民"}
 
 
@@ -55,6 +63,26 @@ def scenario_names() -> list[str]:
     the top level and pilots/ (not docking or calibration)."""
     picked = [n for n in names("scenarios") if "/" not in n or n.startswith("pilots/")]
     return sorted(picked, key=lambda n: ("/" in n, n))
+
+
+@functools.lru_cache(maxsize=256)
+def scenario_title(name: str, lang: str) -> str:
+    """A scenario's display name in ``lang`` (its title in the file), as the picker shows it;
+    its file name when the file has no title or cannot be read."""
+    try:
+        return load_scenario(find_named_file(name, "scenarios", "scenario")).scenario.display(lang)
+    except Exception:  # a broken user file is still listed, by its name; picking it reports the error
+        return name
+
+
+def scenario_choices(lang: str) -> dict[str, str]:
+    """What the scenario picker lists, display name -> scenario name (two with one title are
+    told apart by their names)."""
+    out: dict[str, str] = {}
+    for name in scenario_names():
+        title = scenario_title(name, lang)
+        out[title if title not in out else f"{title} ({name})"] = name
+    return out
 
 
 class Session:
@@ -75,6 +103,8 @@ class Session:
             if getattr(self, "views", None) is not None:
                 self.views.close()
             self.views: LiveViews | None = None
+            #: Levers moved in the app, as (week from which they act, lever name), marked on the plots.
+            self.changes: list[tuple[int, str]] = []
 
     def render(self, lang: str, colour_by: str) -> tuple[bytes, bytes]:
         """Both views as PNG: the network and the outcome plots, updated in place."""
@@ -85,7 +115,7 @@ class Session:
                     v.close()
                 self.views = v = LiveViews(self.model, self.layout, lang=lang, colour_by=colour_by,
                                            horizon=self.planned)
-            v.update(self.model)
+            v.update(self.model, self.events(lang))
             with matplotlib.rc_context(font_rc(lang)):
                 return png(v.net_fig), png(v.out_fig)
 
@@ -108,6 +138,22 @@ class Session:
     def set_lever(self, name: str, value) -> None:
         with self.lock:
             self.model.set_lever(name, value)
+            self.changes.append((self.model.steps + 1, name))
+
+    def events(self, lang: str) -> list[tuple[int, str]]:
+        """Levers moved in the app, as (week, what) to mark on the plots: the lever's name, or
+        "levers change" when several moved for the same week."""
+        by_week: dict[int, set[str]] = {}
+        for week, name in self.changes:
+            by_week.setdefault(week, set()).add(name)
+        out = []
+        for week, moved in sorted(by_week.items()):
+            if len(moved) == 1:
+                spec = lever_spec(next(iter(moved)))
+                out.append((week, spec.label_zh if lang == "zh" else spec.label_en))
+            else:
+                out.append((week, EVENT_NAMES["intervention"][1 if lang == "zh" else 0]))
+        return out
 
     def shock(self, kind: str) -> None:
         with self.lock:
@@ -119,27 +165,46 @@ class Session:
                 self.model.schedule_shock(kind)
 
     def status(self, lang: str) -> str:
-        ts = self.model.timeseries()
+        """The line above the views: the street as it stands now. At week 0 it is read from the
+        burned-in state (participation within its window, trust, privacy concern, backlog); the
+        resolution rate, a share of the issues that ended in recent weeks, needs a week run."""
+        m = self.model
+        r = m.residents
+        ts = m.timeseries()
         if not len(ts["step"]):
-            return tr("status", lang, w=0, p=0.0, t=float(np.mean(self.model.residents.trust)), r=0.0, b=0.0)
+            window = m.settings.participation.window
+            return tr("status", lang, w=0, p=float(np.mean((m.steps - r.last_part) <= window)) if m.n else 0.0,
+                      t=float(np.mean(r.trust)), c=float(np.mean(r.privacy)), r="—",
+                      b=float(np.count_nonzero(r.status == QUEUED)))
         last = slice(-4, None)
+        resolution = np.nanmean(ts["resolution_rate"][last]) if np.isfinite(ts["resolution_rate"][last]).any() else None
         return tr("status", lang, w=int(ts["step"][-1]), p=float(ts["participation_rate"][-1]),
-                  t=float(ts["mean_trust"][-1]), r=float(np.nan_to_num(np.nanmean(ts["resolution_rate"][last]))),
-                  b=float(ts["backlog"][-1]))
+                  t=float(ts["mean_trust"][-1]), c=float(ts["privacy_concern"][-1]),
+                  r="—" if resolution is None else f"{resolution:.0%}", b=float(ts["backlog"][-1]))
 
 
-def png(fig, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes."""
+def png(fig, dpi: int = APP_DPI) -> bytes:
+    """The figure as PNG bytes (light compression: a redraw is sent on every click)."""
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
 def default_scenario() -> str:
     name = os.environ.get("COGOV_DEMO_SCENARIO", "baseline")
     return name if locate(name, "scenarios") is not None else "baseline"
+
+
+def lever_value_text(name: str, value: float, lang: str) -> str:
+    """A slider's value as shown beside its name, with its unit in ``lang``: money and workers
+    as numbers with their unit, shares of 0-1 as per cent."""
+    spec = lever_spec(name)
+    if spec.unit in ("-", "0-1", "share"):
+        return f"{value:.0%}"
+    unit = UNIT_ZH.get(spec.unit, spec.unit) if lang == "zh" else spec.unit
+    return f"{value:,.{0 if abs(value) >= 10 else 1}f} {unit}"
 
 
 @solara.component
@@ -160,10 +225,10 @@ def LeverControl(session: Session, name: str, lang: str, on_change):
                       on_value=lambda lab: set_value(spec.choices[labels.index(lab)]))
     else:
         low, high = spec.plausible or (spec.low, spec.high)
-        shown = UNIT_ZH.get(spec.unit, spec.unit) if lang == "zh" else spec.unit
-        unit = "" if spec.unit in ("-", "0-1", "share") else f" ({shown})"
-        solara.SliderFloat(label=text + unit, value=float(value), min=float(low), max=float(max(high, value)),
-                           step=(float(high) - float(low)) / 20.0, on_value=set_value)
+        solara.SliderFloat(label=f"{text}{'：' if lang == 'zh' else ': '}{lever_value_text(name, float(value), lang)}",
+                           value=float(value),
+                           min=float(low), max=float(max(high, value)), step=(float(high) - float(low)) / 20.0,
+                           on_value=set_value)
 
 
 @solara.component
@@ -187,33 +252,37 @@ def Page():
 
     solara.use_thread(play_loop, dependencies=[playing], intrusive_cancel=False)
 
-    with solara.Column(style={"padding": "8px"}):
+    solara.Style(CSS)
+    with solara.Column(style={"padding": "8px"}, classes=["cogov-app"]):
         solara.Title(tr("title", lang))
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Markdown(f"### {tr('title', lang)}")
             solara.ToggleButtonsSingle(value=lang, on_value=set_lang,
                                        children=[solara.Button("中文", value="zh", classes=["lang-zh"]),
                                                  solara.Button("English", value="en", classes=["lang-en"])])
-        with solara.Columns([1, 3]):
+        with solara.Columns([1, 4]):
             with solara.Column(style={"max-height": "92vh", "overflow-y": "auto"}):
                 Controls(session, lang, playing, set_playing, bump)
             with solara.Column():
                 solara.Text(session.status(lang), classes=["cogov-status"])
-                solara.Select(label=tr("colour", lang), values=[tr("trust", lang), tr("participation", lang)],
-                              value=tr(colour_by, lang),
-                              on_value=lambda v: set_colour_by("trust" if v == tr("trust", lang) else "participation"))
+                with solara.Row(style={"align-items": "center"}):
+                    solara.Text(tr("colour", lang) + ":")
+                    solara.ToggleButtonsSingle(value=colour_by, on_value=set_colour_by, children=[
+                        solara.Button(tr(c, lang), value=c, classes=[f"colour-{c}"]) for c in COLOUR_BY])
                 net, out = solara.use_memo(lambda: session.render(lang, colour_by),
                                            [version, lang, colour_by, session.name])
-                with solara.Row(style={"flex-wrap": "wrap"}):
-                    solara.Image(net, format="png", classes=["cogov-network"])
-                    solara.Image(out, format="png", classes=["cogov-outcomes"])
+                with solara.Columns([43, 57], gutters_dense=True):
+                    solara.Image(net, format="png", classes=["cogov-network"], width="100%")
+                    solara.Image(out, format="png", classes=["cogov-outcomes"], width="100%")
 
 
 @solara.component
 def Controls(session: Session, lang: str, playing: bool, set_playing, bump):
     """Scenario, run buttons, events and the levers."""
-    solara.Select(label=tr("scenario", lang), values=scenario_names(), value=session.name,
-                  on_value=lambda name: (set_playing(False), session.reset(name), bump()))
+    choices = scenario_choices(lang)
+    shown = next((title for title, name in choices.items() if name == session.name), session.name)
+    solara.Select(label=tr("scenario", lang), values=list(choices), value=shown,
+                  on_value=lambda title: (set_playing(False), session.reset(choices.get(title, title)), bump()))
     solara.Markdown(f"**{tr('run', lang)}**")
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Button(tr("step", lang), on_click=lambda: (session.step(1), bump()), classes=["btn-step"])

@@ -53,9 +53,15 @@ def cjk_font() -> str | None:
 
 
 def font_rc(lang: str) -> dict:
-    """matplotlib settings for text in ``lang`` (a CJK font first for Chinese)."""
-    font = cjk_font() if lang == "zh" else None
-    return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False} if font else {}
+    """matplotlib settings for text in ``lang``: a CJK font first for Chinese; for English,
+    matplotlib's own font first and a CJK font behind it, so that Chinese in English figures (a
+    scenario's name, a community's) is drawn rather than boxes."""
+    font = cjk_font()
+    if font is None:
+        return {}
+    if lang == "zh":
+        return {"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+    return {"font.family": ["DejaVu Sans", font]}
 
 
 def label(name: str, lang: str = "en") -> str:
