@@ -244,8 +244,14 @@ def test_the_views_mark_events_and_their_legends_cover_no_data(lang):
     renderer = views.out_fig.canvas.get_renderer()
     breach = "数据泄露" if lang == "zh" else "data breach"
     grid = "网格员" if lang == "zh" else "Grid workers"
+    width = views.out_fig.bbox.width
     for ax, (cols, _, _) in zip(views.axes, PANELS, strict=True):
-        assert not overlaps(ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer))
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not overlaps(legend, ax.get_window_extent(renderer))
+        # nothing runs off the figure's edges: legends, titles
+        assert legend.x0 >= 0 and legend.x1 <= width, (legend, width)
+        title = ax.title.get_window_extent(renderer)
+        assert title.x0 >= 0 and title.x1 <= width, (ax.title.get_text(), title, width)
         assert len(ax.get_legend().get_texts()) == len(cols)
         assert [t.get_text() for t in ax.texts] == ["1"]  # both at week 4: one mark, numbered
         assert ax.get_ylabel()

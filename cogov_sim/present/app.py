@@ -48,6 +48,7 @@ CSS = """
 .cogov-app, .cogov-app .v-label, .cogov-app .v-btn, .cogov-app .v-select__selection { font-size: 18px !important; }
 .cogov-app h3 { font-size: 28px; }
 .cogov-status { font-size: 22px !important; font-weight: 500; }
+.cogov-lever { font-size: 18px; margin-top: 6px; display: block; }
 .cogov-network, .cogov-outcomes { width: 100%; height: auto; }
 """
 UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民"}
@@ -218,17 +219,18 @@ def LeverControl(session: Session, name: str, lang: str, on_change):
         on_change()
 
     if spec.type is bool:
-        solara.Switch(label=text, value=bool(value), on_value=set_value)
+        solara.Switch(label=text, value=bool(value), on_value=set_value, color="primary")
     elif spec.choices:
         labels = [choice_label(c, lang) for c in spec.choices]
         solara.Select(label=text, values=labels, value=choice_label(value, lang),
                       on_value=lambda lab: set_value(spec.choices[labels.index(lab)]))
     else:
         low, high = spec.plausible or (spec.low, spec.high)
-        solara.SliderFloat(label=f"{text}{'：' if lang == 'zh' else ': '}{lever_value_text(name, float(value), lang)}",
-                           value=float(value),
-                           min=float(low), max=float(max(high, value)), step=(float(high) - float(low)) / 20.0,
-                           on_value=set_value)
+        # the name and value above a full-width slider: long names with units would squeeze it
+        solara.Text(f"{text}{'：' if lang == 'zh' else ': '}{lever_value_text(name, float(value), lang)}",
+                    classes=["cogov-lever"])
+        solara.SliderFloat(label="", value=float(value), min=float(low), max=float(max(high, value)),
+                           step=(float(high) - float(low)) / 20.0, on_value=set_value)
 
 
 @solara.component

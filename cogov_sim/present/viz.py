@@ -55,14 +55,14 @@ PANELS = (
     (("participation_rate", "participation_young", "participation_older"), ("Participation", "参与率"),
      "percent_residents"),
     (("mean_trust", "satisfaction_attitude", "privacy_concern", "responsiveness"),
-     ("Trust, satisfaction, privacy concern", "信任、满意度与隐私担忧"), "score"),
+     ("Attitudes and responsiveness", "信任、满意度与隐私担忧"), "score"),
     (("resolution_rate", "reported_resolution_rate"), ("Handling", "诉求办理"), "percent_cases"),
     (("backlog", "unreported_issues"), ("Unresolved problems", "未解决问题"), "issues"),
 )
 #: Outcomes drawn as a four-week moving average (they jump from week to week).
 SMOOTHED = ("resolution_rate", "reported_resolution_rate")
 #: Text sizes in points for the app's figures (at :data:`APP_DPI`) and for a 1920 x 1080 slide.
-SIZES = {"app": {"title": 15, "text": 12, "legend": 11.5, "label": 10, "marker": 22},
+SIZES = {"app": {"title": 15, "text": 12, "legend": 10.5, "label": 10, "marker": 22},
          "slide": {"title": 22, "text": 17, "legend": 16, "label": 14, "marker": 46}}
 APP_DPI = 100
 
@@ -244,7 +244,7 @@ def draw_outcomes(axes, series: dict[str, np.ndarray], lang: str = "en", horizon
         ax.tick_params(labelsize=z["label"])
         ax.set_xlabel(word("week", lang), fontsize=z["label"], labelpad=1)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=z["legend"], frameon=False,
-                  handlelength=1.6, columnspacing=1.2)
+                  handlelength=1.2, handletextpad=0.4, columnspacing=0.9)
 
 
 def new_figure(**kwargs) -> Figure:
