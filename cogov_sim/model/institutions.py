@@ -276,6 +276,8 @@ class Government(Institution):
         self._arrived_decided = np.zeros((k, len(CATEGORIES)))  # arrivals before the last decision
         self._arrived_tracked = np.zeros((k, len(CATEGORIES)))  # arrivals up to the last tracked week
         self.funding = np.ones(k)
+        self._funding_key: tuple | None = None  # the inputs of the last funding decision (fund)
+        self.funding_version = 0  # how many times funding was decided anew (what effective levers follow)
         #: Funded share of each costed lever this week, per community.
         self.funded: dict[str, np.ndarray] = {}
         self.cost = np.zeros(k)
@@ -331,6 +333,12 @@ class Government(Institution):
         """
         m = self.model
         s = m.settings
+        # what this week's funding depends on; the same as last week's (the usual case) pays the same
+        key = (s, m.lever_key(), m.budget_cut.tobytes(), tuple(e.contract for e in m.enterprises),
+               tuple(o.purchase for o in m._providers))
+        if key == self._funding_key:
+            self.cumulative_spend_by_community = self.cumulative_spend_by_community + self.spend
+            return
         costs = self.lever_costs()
         per_week = m.network.community_sizes.astype(np.float64) / 52.0
         available = s.government.budget * per_week * (1.0 - m.budget_cut)
@@ -347,6 +355,8 @@ class Government(Institution):
         self.spend = sum(self.funded[name] * cost for name, cost in costs.items())
         self.funding = np.divide(self.spend, self.cost, out=np.ones_like(self.cost), where=self.cost > 0)
         self.cumulative_spend_by_community = self.cumulative_spend_by_community + self.spend
+        self._funding_key = key
+        self.funding_version += 1
 
     # -- capacity ------------------------------------------------------------------------------
     def develop_capacity(self) -> None:

@@ -416,10 +416,22 @@ class CoGovModel(mesa.Model):
         self._live_shocks.append(Shock(kind=kind, step=self.steps + 1, duration=int(duration),
                                        magnitude=float(magnitude), communities=comms, category=category))
 
+    def lever_key(self) -> bytes:
+        """Every lever's value in every community as bytes: what the institution-level quantities
+        that follow from the levers alone (costs, funding, effective levers) are kept for, so
+        that they are computed again only in a week when a lever changed."""
+        return b"".join(v.tobytes() for v in self._levers.values())
+
     def _effective_levers(self) -> dict[str, np.ndarray]:
         """Lever values as their mechanisms see them: scaled by funding where they cost money, and
-        neutral for levers listed in ``run.inert_levers``."""
+        neutral for levers listed in ``run.inert_levers``. The same levers under the same funding
+        give the same values, kept from the last call."""
         funded = self.government.funded if hasattr(self, "government") else {}
+        key = (self.lever_key(), getattr(getattr(self, "government", None), "funding_version", -1),
+               self._burning_in, self.settings.run.inert_levers)
+        if key == getattr(self, "_effective_key", None):
+            return self.effective
+        self._effective_key = key
         eff = {}
         for name, value in self._levers.items():
             v = value * funded.get(name, 1.0) if name in FUNDED else value.copy()
@@ -682,19 +694,7 @@ class CoGovModel(mesa.Model):
         process 3). Notes how much of the volunteers' capacity finds work this week
         (:func:`rules.volunteer_yield`), which the volunteering choice weighs."""
         s = self.settings
-        mode = self.effective["cogovernance_mode"].astype(int)
-        ent_w = self.mode_weights("enterprise_weight")
-        org_w = self.mode_weights("org_weight")
-        paid = (mode == COLLABORATIVE) * self.contract_funding()
-        ent = np.zeros(self.n_communities)
-        for e in self.enterprises:
-            offer = self.enterprise_offers[e.unique_id] = e.offer_capacity(ent_w, paid)
-            ent += offer
-        org = np.zeros(self.n_communities)
-        bought = (mode >= CONSULTATIVE) * self.contract_funding()
-        for o in self.social_organisations:
-            offer = self.organisation_offers[o.unique_id] = o.offer_capacity(org_w, bought)
-            org += offer
+        ent, org = self.institution_offers()
         vol = volunteers * s.volunteering.cases_per_volunteer
         total = queue.sum(axis=1, keepdims=True)
         share = np.divide(queue, total, out=np.zeros_like(queue), where=total > 0)
@@ -706,6 +706,35 @@ class CoGovModel(mesa.Model):
         self._yield_sum += rules.volunteer_yield(queue, cap.sum(axis=-1), vol_cap, vol)
         self._yield_weeks += 1
         return cap
+
+    def institution_offers(self) -> tuple[np.ndarray, np.ndarray]:
+        """What enterprises and social organisations offer to close in each community this week,
+        cases/week, in all (each one's offer is kept in :attr:`enterprise_offers` and
+        :attr:`organisation_offers`). An offer follows from the co-governance mode's engagement,
+        the funded share of contracts and purchases and each institution's own decisions; with
+        all of them as they were last week (they change with levers and decisions) the offers
+        are last week's."""
+        funding = self.contract_funding()
+        key = (self.settings, self.effective["cogovernance_mode"].tobytes(), funding.tobytes(),
+               tuple((e.csr, e.contract) for e in self.enterprises),
+               tuple((o.credibility, o.purchase, o.mediation.tobytes()) for o in self.social_organisations))
+        if key == getattr(self, "_offers_key", None):
+            return self._offers
+        mode = self.effective["cogovernance_mode"].astype(int)
+        ent_w = self.mode_weights("enterprise_weight")
+        org_w = self.mode_weights("org_weight")
+        paid = (mode == COLLABORATIVE) * funding
+        bought = (mode >= CONSULTATIVE) * funding
+        ent = np.zeros(self.n_communities)
+        for e in self.enterprises:
+            offer = self.enterprise_offers[e.unique_id] = e.offer_capacity(ent_w, paid)
+            ent += offer
+        org = np.zeros(self.n_communities)
+        for o in self.social_organisations:
+            offer = self.organisation_offers[o.unique_id] = o.offer_capacity(org_w, bought)
+            org += offer
+        self._offers_key, self._offers = key, (ent, org)
+        return ent, org
 
     def handling_odds(self, queue: np.ndarray, overdue: np.ndarray,
                       cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -868,9 +897,18 @@ class CoGovModel(mesa.Model):
         """Share of each community's stored records that each enterprise processes, (enterprises,
         communities): the outsourced share ``enterprises.data_share``, split equally among the
         enterprises serving the community that hold its data, all of them under partnerships and
-        those holding a service contract under collaborative co-governance (Fang 2024, 3.1, 4.1)."""
+        those holding a service contract under collaborative co-governance (Fang 2024, 3.1, 4.1).
+        Kept from the last call while the levers it reads and the contracts are as they were."""
+        contracts = tuple(e.contract for e in self.enterprises)
+        key = (self.settings, self.effective["cogovernance_mode"].tobytes(), self.effective["partnerships"].tobytes(),
+               contracts)
+        if key != getattr(self, "_holdings_key", None):
+            self._holdings_key, self._holdings = key, self._data_holdings(contracts)
+        return self._holdings
+
+    def _data_holdings(self, contracts: tuple[bool, ...]) -> np.ndarray:
         collaborative = self.effective["cogovernance_mode"].astype(int) == COLLABORATIVE
-        contract = np.array([e.contract for e in self.enterprises], dtype=bool)
+        contract = np.array(contracts, dtype=bool)
         # the partnership as far as it is funded, a contract in full
         weight = self._serves * np.maximum(self.effective["partnerships"], collaborative & contract[:, None])
         holders = np.count_nonzero(weight > 0, axis=0).astype(np.float64)
