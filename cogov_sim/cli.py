@@ -155,14 +155,34 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def plausible_text(spec) -> str:
+    """A parameter's plausible range and why, as ``cogov params`` and docs/odd.md show it ("" for
+    one without: names, switches, the seed)."""
+    if spec.plausible is None:
+        return ""
+    lo, hi = spec.plausible
+    each = "each " if spec.type is tuple else ""
+    return f"{each}{lo:g} to {hi:g}: {spec.why}"
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     from cogov_sim.model.parameters import parameter_specs
 
-    for key, spec in parameter_specs().items():
-        if args.levers and not spec.lever:
-            continue
+    specs = {key: spec for key, spec in parameter_specs().items() if spec.lever or not args.levers}
+    if args.markdown:  # the table of docs/odd.md, section 8
+        print("| parameter | default | unit | allowed | plausible range and why | source or reason |")
+        print("|---|---|---|---|---|---|")
+    for key, spec in specs.items():
         default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
-        print(f"{key} = {default!r}  [{spec.unit}] {spec.describe_allowed()}. {spec.doc} Source: {spec.source}")
+        plausible = plausible_text(spec)
+        if args.markdown:
+            cells = (f"`{key}`", f"`{default!r}`", spec.unit, spec.describe_allowed(), plausible or "-",
+                     f"{spec.doc} *{spec.source}*")
+            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            continue
+        range_text = f" Plausible: {plausible}." if plausible else ""
+        print(f"{key} = {default!r}  [{spec.unit}] {spec.describe_allowed()}. {spec.doc}{range_text} "
+              f"Source: {spec.source}")
     return 0
 
 
@@ -587,8 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "7680 (default 1800; 1920 or more for a projector)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("params", help="list every parameter with its default, unit, range and source")
+    p = sub.add_parser("params", help="list every parameter with its default, unit, range, plausible range and source")
     p.add_argument("--levers", action="store_true", help="only the policy levers")
+    p.add_argument("--markdown", action="store_true", help="as the Markdown table of docs/odd.md, section 8")
     p.set_defaults(func=cmd_params)
 
     p = sub.add_parser("scenarios", help="list the scenarios and experiments by name (shipped, and your own in "

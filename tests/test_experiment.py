@@ -388,3 +388,20 @@ def test_smoke_experiment_runs_in_full_from_the_command_line(root, tmp_path):
     assert time.monotonic() - t0 < 60
     df = read_results(tmp_path / "smoke")
     assert len(df) == 24 and (df["status"] == "ok").all()
+
+
+def test_a_factor_without_a_range_takes_the_plausible_range_of_its_parameter(tmp_path):
+    from cogov_sim.errors import CoGovInputError
+    from cogov_sim.model.parameters import PARAMETERS
+
+    path = write_tiny(tmp_path, extra='[[factors]]\nkey = "trust.epsilon"\n')
+    spec = load_experiment(path)
+    factor = next(f for f in spec.factors if f.key == "trust.epsilon")
+    assert (factor.low, factor.high) == PARAMETERS["trust.epsilon"].plausible == (0.1, 0.5)
+    assert factor.role == "uncertainty"
+    bad = write_tiny(tmp_path, name="bad.toml", extra='[[factors]]\nkey = "trust.epsilon"\nlow = 0.2\n')
+    with pytest.raises(CoGovInputError, match="'low' and 'high'"):
+        load_experiment(bad)
+    no_range = write_tiny(tmp_path, name="seed.toml", extra='[[factors]]\nkey = "network.kind"\n')
+    with pytest.raises(CoGovInputError, match="values"):
+        load_experiment(no_range)

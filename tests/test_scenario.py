@@ -101,3 +101,36 @@ def test_odd_lists_every_parameter(root):
     text = (root / "docs" / "odd.md").read_text(encoding="utf-8")
     missing = [k for k in PARAMETERS if f"`{k}`" not in text]
     assert not missing, f"docs/odd.md lacks {missing}"
+
+
+def test_every_numeric_parameter_has_a_plausible_range_with_its_reason():
+    """The one parameter definition gives every number a plausible range (what sensitivity
+    analyses vary and a calibration searches) inside its allowed range, around its default, and
+    says why; the seed is the one number that is not a parameter of the model."""
+    for key, spec in PARAMETERS.items():
+        numeric = spec.type in (int, float) or (spec.type is tuple and spec.choices is None)
+        if not numeric or key == "run.seed":
+            assert spec.plausible is None or numeric, key
+            continue
+        assert spec.plausible is not None, f"{key} has no plausible range"
+        lo, hi = spec.plausible
+        assert lo < hi, key
+        if spec.low is not None:
+            assert spec.low <= lo and hi <= spec.high, f"{key}: {spec.plausible} outside {spec.low}-{spec.high}"
+        values = spec.default if isinstance(spec.default, tuple) else (spec.default,)
+        assert all(lo <= v <= hi for v in values), f"{key}: default {spec.default} outside {spec.plausible}"
+        if spec.type is int:
+            assert isinstance(lo, int) and isinstance(hi, int), key
+        assert len(spec.why) > 15, f"{key}: say why the range is {spec.plausible}"
+
+
+def test_cogov_params_shows_each_plausible_range_and_the_odd_table_is_its_output(root):
+    from tests.test_cli import cogov
+
+    res = cogov("params", cwd=root)
+    assert res.returncode == 0, res.stderr
+    line = next(x for x in res.stdout.splitlines() if x.startswith("trust.epsilon = "))
+    assert "Plausible: 0.1 to 0.5: Deffuant" in line
+    table = cogov("params", "--markdown", cwd=root).stdout
+    odd = (root / "docs" / "odd.md").read_text(encoding="utf-8")
+    assert table.strip() in odd, "docs/odd.md, section 8, is not the output of `cogov params --markdown`"

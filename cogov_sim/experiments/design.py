@@ -377,8 +377,13 @@ def _parse_factor(raw: Any, i: int, src: str, keys_seen: set[str]) -> Factor:
         raise _err(f"a {spec.type.__name__} parameter needs a list of 'values'; allowed: {spec.describe_allowed()}",
                    src, key)
     lo, hi = raw.get("low"), raw.get("high")
+    if lo is None and hi is None:  # no range given: the parameter's plausible range (model/parameters.py)
+        if spec.plausible is None:
+            raise _err("this parameter has no plausible range; allowed: give 'low' and 'high', or 'values'", src, key)
+        lo, hi = spec.plausible
     if not (_number(lo) and _number(hi)):
-        raise _err("a range needs numbers 'low' and 'high' (or give 'values')", src, key)
+        raise _err("a range needs numbers 'low' and 'high' (or give 'values', or neither to use the parameter's "
+                   "plausible range)", src, key)
     coerce(spec, int(lo) if spec.type is int else float(lo), source=src)
     coerce(spec, int(hi) if spec.type is int else float(hi), source=src)
     if not lo < hi:
