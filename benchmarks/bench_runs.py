@@ -46,8 +46,9 @@ def tasks(kind: str, seeds: int) -> list:
     for r, seed in enumerate(seed_list):
         for i, levers in enumerate(LEVERS):
             values = levers if kind == "levers" else {"participation.base": -1.0 + 0.01 * (r * len(LEVERS) + i)}
+            # as run_sweep marks them (sweep.shares_starts): a sweep over levers alone shares starts
             out.append(RunTask(RunSpec(run_id=len(out), point=i, replication=r, seed=seed, values=values), base,
-                               outcomes, "bench"))
+                               outcomes, "bench", share_start=kind == "levers"))
     return out
 
 
