@@ -217,6 +217,10 @@ class CoGovModel(mesa.Model):
     #: comparisons) switch it off: a row costs some microseconds per institution and week and
     #: changes nothing else.
     keep_institutions: bool = True
+    #: Whether institutions decide every ``decision.interval`` weeks by the calendar. A workshop
+    #: (:mod:`cogov_sim.experiments.workshop`) switches it off and has them decide at the start
+    #: of each of its rounds, when the people playing them have made their choices.
+    decisions_on_schedule: bool = True
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int | None = None, network: Network | None = None):
         scenario = scenario or Scenario()
@@ -513,7 +517,7 @@ class CoGovModel(mesa.Model):
         if t % self.settings.volunteering.interval == 0:
             self.revise_volunteering()
         self.suffer_data_risk()
-        if t % self.settings.decision.interval == 0:
+        if self.decisions_on_schedule and t % self.settings.decision.interval == 0:
             self.institutions_decide()
         self.government.track_need()
         if record:
