@@ -512,6 +512,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workshop(args: argparse.Namespace) -> int:
+    """A participatory session: the facilitator's page and participants' pages in the browser."""
+    import datetime as _dt
+    import socket
+
+    from cogov_sim.experiments.runner import check_new_folder
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.model.shipped import name_of, names
+
+    path = resolve_scenario_path(args.scenario)
+    scenario = load_scenario(path, _overrides(args))  # a bad file or value is one line before the server starts
+    if name_of(path, "scenarios") is None:
+        raise CoGovInputError("a workshop plays scenarios by name; allowed: a file in ./scenarios/ or one of: "
+                              f"{', '.join(names('scenarios'))}", source=str(path), key="--scenario")
+    out = Path(args.out) if args.out else Path("results") / "workshop" / (
+        f"{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}-{scenario.name}")
+    check_new_folder(out)
+    sock = listen(args.host, args.port)
+    from cogov_sim.experiments.workshop import WorkshopSession
+    from cogov_sim.present.workshop_app import Room, create_app
+
+    print(f"cogov workshop: building {scenario.name} (burn-in) ...", flush=True)
+    session = WorkshopSession(scenario, weeks_per_round=args.weeks_per_round, rounds=args.rounds)
+    room = Room(session, lang=args.lang, time_limit=args.time_limit, out_dir=out)
+    shown = args.host
+    if args.host in ("0.0.0.0", "::"):  # the address participants on the network can reach
+        try:
+            shown = socket.gethostbyname(socket.gethostname())
+        except OSError:
+            shown = "127.0.0.1"
+    base = f"http://{shown}:{args.port}"
+    join_url = f"{base}/?code={room.join_code}"
+    print(f"facilitator: {base}/facilitator?k={room.facilitator_key}", flush=True)
+    print(f"participants: {join_url}  (join code {room.join_code})", flush=True)
+    print(f"session log: {out / 'session.json'} (after every round); Ctrl+C stops the workshop.", flush=True)
+    if args.host not in ("127.0.0.1", "localhost"):
+        print(f"note: listening on {args.host}: anyone on the network with the join code can join.", file=sys.stderr)
+    import uvicorn
+
+    config = uvicorn.Config(create_app(room, join_url=join_url), host=args.host, port=args.port, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
 def port_number(text: str) -> int:
     """A TCP port from the command line: an integer from 1 to 65535 (0 would pick a port the
     printed address does not name)."""
@@ -566,6 +610,22 @@ def cmd_animate(args: argparse.Namespace) -> int:
                    progress=not args.quiet)
     print(f"animation: {path}")
     return 0
+
+
+def positive_int(option: str):
+    """An argument type: an integer of at least 1, else a one-line usage error naming ``option``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer; allowed: an integer from 1") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: an integer from 1")
+        return value
+
+    parse.__name__ = option
+    return parse
 
 
 def param_int(key: str):
@@ -665,6 +725,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=port_number, default=8765, help="port, 1 to 65535 (default 8765)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language it opens in (default zh)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("workshop", help="a participatory session: people in a room play the street office, "
+                       "enterprises, social organisations and residents' committees, round by round")
+    p.add_argument("--scenario", default="baseline", help="scenario it plays (default baseline)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only; "
+                   "0.0.0.0 lets participants on the network join)")
+    p.add_argument("--port", type=port_number, default=8770, help="port, 1 to 65535 (default 8770)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of every page (default zh)")
+    p.add_argument("--rounds", type=positive_int("--rounds"), default=4, help="rounds to play (default 4)")
+    p.add_argument("--weeks-per-round", type=positive_int("--weeks-per-round"), default=None,
+                   help="weeks a round stands for (default the scenario's decision.interval, 13)")
+    p.add_argument("--time-limit", type=positive_int("--time-limit"), default=300,
+                   help="seconds participants have to decide in a round (default 300; the facilitator can extend it)")
+    p.add_argument("--out", help="new folder for the session log (default results/workshop/<time>-<scenario>/)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter")
+    p.set_defaults(func=cmd_workshop)
 
     p = sub.add_parser("animate", help="an animation of the network and the main outcomes over a run, for slides")
     p.add_argument("scenario", help="scenario file, or a name in scenarios/")

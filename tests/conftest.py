@@ -36,3 +36,14 @@ def keep_image(path: Path, name: str) -> Path:
     if os.environ.get("COGOV_UPDATE_DOC_IMAGES"):
         shutil.copy(path, ROOT / "docs" / "img" / name)
     return keep / name
+
+
+def stop(proc) -> None:
+    """End a server a test started: ask it to stop, and kill it if it has not within 10 s."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -20,7 +20,7 @@ from PIL import Image
 from cogov_sim.model.model import CoGovModel
 from cogov_sim.model.scenario import load_scenario
 
-from .conftest import ROOT, keep_image
+from .conftest import ROOT, keep_image, stop
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
@@ -60,11 +60,7 @@ def demo():
             pytest.fail(f"cogov demo did not start: {proc.stdout.read()}")
         time.sleep(0.5)
     yield url, proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 def has_chinese(text: str) -> bool:

@@ -50,3 +50,14 @@ def test_bench_phases_times_every_phase_of_the_week():
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("| `") == len(PHASES) and "| **week** |" in out.stdout
     assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme
+
+
+@pytest.mark.slow
+def test_bench_workshop_plays_rounds_with_participants_on_threads():
+    readme = (ROOT / "benchmarks" / "README.md").read_bytes()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_workshop.py"), "--participants", "5",
+                          "--rounds", "2", "--no-write"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    row = next(line for line in out.stdout.splitlines() if line.startswith("| 5 |"))
+    assert row.split("|")[2].strip() == "2"
+    assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme

@@ -224,6 +224,8 @@ class Round:
     last_week: int
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[str] = field(default_factory=list)
+    #: The street's outcomes over the round as the room saw them (:func:`summarise`).
+    outcomes: dict[str, float] = field(default_factory=dict)
 
 
 class WorkshopSession:
@@ -293,6 +295,7 @@ class WorkshopSession:
         m.institutions_decide()
         for _ in range(self.weeks_per_round):
             m.step()
+        rnd.outcomes = summarise(m, rnd)
         self.played.append(rnd)
         self.pending, self.pending_events = {}, []
         return rnd
@@ -330,6 +333,59 @@ class WorkshopSession:
                     "social_organisation", self._rules["organisation"][index], decision, role)
 
     # -- what the room sees --------------------------------------------------------------------
+    def street(self) -> dict[str, float]:
+        """What everyone sees of the street now: the week, and participation, trust, privacy concern,
+        resolution of all need and the backlog of the last week run (of the burnt-in street at
+        week 0, where resolution is not yet known)."""
+        m = self.model
+        r = m.residents
+        ts = m.timeseries()
+        if len(ts["step"]):
+            return {"week": int(ts["step"][-1]), "participation": float(ts["participation_rate"][-1]),
+                    "trust": float(ts["mean_trust"][-1]), "privacy_concern": float(ts["privacy_concern"][-1]),
+                    "resolution": float(ts["resolution_rate"][-1]), "backlog": float(ts["backlog"][-1])}
+        window = m.settings.participation.window
+        return {"week": 0, "participation": float(np.mean((m.steps - r.last_part) <= window)),
+                "trust": float(r.trust.mean()), "privacy_concern": float(r.privacy.mean()), "resolution": float("nan"),
+                "backlog": float(np.count_nonzero(r.status == 2))}
+
+    def role_view(self, role: str) -> dict[str, Any]:
+        """What the actor of ``role`` knows now, in JSON types, for its participant's screen: its
+        own state and choices, its communities, what it is offered; never the model's hidden
+        truth beyond what the actor's own view holds (:mod:`cogov_sim.model.policies.views`)."""
+        kind, index = _role_parts(role, self.model)
+        m = self.model
+        out: dict[str, Any] = {"role": role, "kind": kind, "decision": self.standing.get(role, {}),
+                               "submitted": role in self.pending}
+        if kind == "street_office":
+            g = m.government
+            queued = m.open_cases_per_1000()
+            out.update(allocation={c: float(v) for c, v in zip(CATEGORIES, g.allocation.sum(axis=0), strict=True)},
+                       effort=float(g.effort.mean()), escalation=float(g.priority.mean()),
+                       funding=float(g.spend.sum() / g.cost.sum()) if g.cost.sum() > 0 else 1.0,
+                       queued_per_1000=[float(x) for x in queued],
+                       levers={name: self_lever(m, name) for name in STREET_OFFICE_LEVERS},
+                       effort_max=float(m.settings.institutions.effort_max))
+        elif kind == "enterprise":
+            e = m.enterprises[index]
+            v = e.view()
+            out.update(communities=[int(c) for c in v.communities], csr=float(e.csr), reputation=float(e.reputation),
+                       demand_per_1000=[float(x) for x in v.demand], contract_offered=bool(v.contract_offered),
+                       contract=bool(e.contract))
+        elif kind == "organisation":
+            o = m.social_organisations[index]
+            v = o.view()
+            out.update(communities=[int(c) for c in v.communities], members=[float(x) for x in v.members],
+                       participation=[float(x) for x in v.participation], unmet_per_1000=[float(x) for x in v.unmet],
+                       credibility=float(o.credibility), purchase_offered=bool(v.purchase_offered),
+                       third_party=bool(o.third_party), campaign=[float(x) for x in o.campaign],
+                       mediation=[float(x) for x in o.mediation])
+        else:
+            out.update(community=index, participation=float(m.participation_by_community()[index]),
+                       queued_per_1000=float(m.open_cases_per_1000()[index]),
+                       campaign=float(m.levers["awareness_campaign"][index]))
+        return out
+
     def round_summary(self, rnd: Round) -> dict[str, float]:
         """The street's outcomes over a round's weeks (means; spend and breaches summed)."""
         return summarise(self.model, rnd)
@@ -354,6 +410,18 @@ class WorkshopSession:
         tmp.write_text(json.dumps(self.log, ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(path)
         return path
+
+
+def self_lever(model: CoGovModel, name: str) -> Any:
+    """A lever's value as a scenario file gives it, from the first community."""
+    from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES
+
+    code = float(model.levers[name][0])
+    if name == "cogovernance_mode":
+        return COGOVERNANCE_MODES[int(code)]
+    if name == "decision_mode":
+        return DECISION_MODES[int(code)]
+    return bool(code) if lever_spec(name).type is bool else code
 
 
 def summarise(model: CoGovModel, rnd: Round) -> dict[str, float]:
@@ -410,8 +478,9 @@ def _scenario_of(log: dict[str, Any]) -> Scenario:
 
 def replay(source: str | Path | dict[str, Any], *, people: bool = True) -> WorkshopSession:
     """Play a logged session again from its seed: the same decisions and events, round by round,
-    give the same outcomes, to the bit. With ``people=False`` every role is played by the
-    model's own rules (the events stay): the session's counterfactual for the debrief."""
+    give the same outcomes, to the bit (checked against the outcomes the log holds: a
+    difference raises). With ``people=False`` every role is played by the model's own rules
+    (the events stay): the session's counterfactual for the debrief."""
     log = read_log(source)
     session = WorkshopSession(_scenario_of(log), weeks_per_round=log["weeks_per_round"],
                               rounds=log["rounds_planned"])
@@ -421,7 +490,11 @@ def replay(source: str | Path | dict[str, Any], *, people: bool = True) -> Works
                 session.submit(role, decision)
         for event in logged["events"]:
             session.set_off(event)
-        session.play_round()
+        rnd = session.play_round()
+        seen = logged.get("outcomes")
+        if people and seen and json.dumps(_jsonable(rnd.outcomes)) != json.dumps(seen):
+            raise RuntimeError(f"round {rnd.number} replayed to other outcomes than the log holds: "
+                               f"{rnd.outcomes} against {seen}")
     return session
 
 

@@ -24,7 +24,7 @@ from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER
 from cogov_sim.model.rules import QUEUED
 from cogov_sim.model.scenario import find_named_file, load_scenario
 from cogov_sim.model.shipped import locate, names
-from cogov_sim.present.plots import EVENT_NAMES, font_rc
+from cogov_sim.present.plots import EVENT_NAMES, UNIT_ZH, font_rc
 from cogov_sim.present.viz import APP_DPI, COLOUR_BY, LiveViews, choice_label, layout
 
 #: The app keeps running past a scenario's horizon up to this many weeks.
@@ -51,7 +51,6 @@ CSS = """
 .cogov-lever { font-size: 18px; margin-top: 6px; display: block; }
 .cogov-network, .cogov-outcomes { width: 100%; height: auto; }
 """
-UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民"}
 
 
 def tr(key: str, lang: str, **kw) -> str:

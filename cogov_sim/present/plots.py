@@ -102,6 +102,8 @@ AXES = {"percent_residents": ("% of residents", "占居民比例（%）"),
 EVENT_NAMES = {"issue_surge": ("issue surge", "问题激增"), "budget_cut": ("budget cut", "预算削减"),
                "data_breach": ("data breach", "数据泄露"), "intervention": ("levers change", "政策调整"),
                "pilot": ("pilot starts", "试点开始")}
+#: Units of levers in Chinese, where they are words (the rest are symbols: shares, 0-1).
+UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民", "0-1": "0-1", "-": ""}
 #: Dashboard width when none is asked for, pixels (at :data:`DPI`).
 DASHBOARD_WIDTH = 1800
 DPI = 120
