@@ -136,3 +136,31 @@ def test_any_valid_decisions_replay_exactly(csr, priority, campaign, breach):
     s.play_round()
     s.play_round()
     assert same_run(s, replay(s.log))
+
+
+def test_a_bid_a_declined_evaluation_and_a_committee_s_request():
+    s = session(**{"levers.cogovernance_mode": "collaborative", "levers.third_party_evaluation": True,
+                   "government.budget": 40.0})  # a budget that pays contracts only in part
+    m = s.model
+    evaluator = next(j for j, o in enumerate(m.social_organisations) if o.third_party)
+    other = next(j for j, o in enumerate(m.social_organisations) if not o.third_party)
+    s.submit("enterprise:0", {"bid": 1.0})   # only the full price will do
+    s.submit("enterprise:1", {"bid": 0.0})   # any price
+    s.submit(f"organisation:{evaluator}", {"evaluate": False})
+    s.submit("committee:2", {"ask": "environment"})
+    assert s.role_view("street_office")["requests"] == [{"community": 2, "department": "environment"}]
+    with pytest.raises(CoGovInputError, match="only a third-party evaluator"):
+        s.submit(f"organisation:{other}", {"evaluate": False})
+    with pytest.raises(CoGovInputError, match="either accept_contract or bid"):
+        s.submit("enterprise:2", {"bid": 0.5, "accept_contract": True})
+    with pytest.raises(CoGovInputError, match="allowed: \"\" \\(no request\\)"):
+        s.submit("committee:2", {"ask": "weather"})
+    s.play_round()
+    # with contracts held the budget pays them only in part: the next decision sees a lower price
+    price = s.role_view("enterprise:0")["price_share"]
+    assert s.role_view("enterprise:0")["contract_offered"] and price < 1.0
+    s.play_round()
+    assert not m.enterprises[0].contract  # its bid is above what the street office now pays
+    assert m.enterprises[1].contract  # any price will do
+    assert not m.social_organisations[evaluator].evaluates
+    assert all(o.evaluates for j, o in enumerate(m.social_organisations) if j != evaluator)

@@ -101,6 +101,7 @@ def test_a_room_plays_two_rounds_with_an_event_and_the_session_replays(workshop)
         submit(firm)
         submit(org)
         set_range(committee, "campaign", 0.8)
+        committee.select_option("select[name=ask]", "social_security")
         submit(committee)
 
         # a participant acts for its own role only, whatever it sends
@@ -128,6 +129,11 @@ def test_a_room_plays_two_rounds_with_an_event_and_the_session_replays(workshop)
         fac.wait_for_function("() => document.getElementById('round').innerText.includes('第 2 轮')", timeout=30_000)
         committee.wait_for_function("() => document.getElementById('round').innerText.includes('第 2 轮')",
                                     timeout=15_000)
+        office.wait_for_function("() => document.getElementById('round').innerText.includes('第 2 轮')",
+                                 timeout=15_000)
+        office.wait_for_timeout(500)
+        assert "1号社区: 社会保障" in office.inner_text("body")  # the committee's request reaches the street office
+        fac.wait_for_function("() => document.getElementById('decided').innerText.includes('企业 0')")
         fac.click(".event-data_breach")
         fac.wait_for_function("() => document.getElementById('events').innerText.includes('数据泄露')")
         set_range(firm, "csr", 0.2)

@@ -107,20 +107,24 @@ def check_decision(model: CoGovModel, role: str, decision: Any) -> dict[str, Any
       of normal, 1 to 1 + ``institutions.effort_max``), ``escalation`` (0-1: share of each
       department's capacity that serves overdue cases first) and ``levers`` (any lever of the
       scenario file, checked as there).
-    - ``enterprise:<i>``: ``csr`` (0-1, readiness to help unpaid) and ``accept_contract``
-      (whether to take a service contract if the street office offers one).
+    - ``enterprise:<i>``: ``csr`` (0-1, readiness to help unpaid) and either ``accept_contract``
+      (whether to take a service contract if the street office offers one) or ``bid`` (0-1: the
+      share of the contract price it needs; it takes an offered contract that pays at least that).
     - ``organisation:<j>``: ``campaign`` and ``mediation`` (a community it works in, where all of
-      its campaign or mediation goes) and ``accept_purchase`` (whether to sell its services if
-      the street office buys them).
-    - ``committee:<c>``: ``campaign`` (0-1, the awareness campaign in its community).
+      its campaign or mediation goes), ``accept_purchase`` (whether to sell its services if
+      the street office buys them) and, for a third-party evaluator, ``evaluate`` (whether to take
+      on evaluating the government where evaluation is commissioned).
+    - ``committee:<c>``: ``campaign`` (0-1, the awareness campaign in its community) and ``ask``
+      (a department whose problems it asks the street office to attend to in its community, or
+      "" for none: a message the street office's page shows).
     Fields left out keep the model's own rule for that part of the decision."""
     kind, index = _role_parts(role, model)
     if not isinstance(decision, dict):
         raise CoGovInputError(f"a decision is a table of fields, not {type(decision).__name__}", source=role)
     allowed = {"street_office": ("priorities", "effort", "escalation", "levers"),
-               "enterprise": ("csr", "accept_contract"),
-               "organisation": ("campaign", "mediation", "accept_purchase"),
-               "committee": ("campaign",)}[kind]
+               "enterprise": ("csr", "accept_contract", "bid"),
+               "organisation": ("campaign", "mediation", "accept_purchase", "evaluate"),
+               "committee": ("campaign", "ask")}[kind]
     for key in decision:
         if key not in allowed:
             raise CoGovInputError(f"unknown field; allowed: {', '.join(allowed)}", source=role, key=str(key))
@@ -155,8 +159,12 @@ def check_decision(model: CoGovModel, role: str, decision: Any) -> dict[str, Any
     elif kind == "enterprise":
         if "csr" in decision:
             out["csr"] = _number(role, "csr", decision["csr"], 0.0, 1.0)
+        if "accept_contract" in decision and "bid" in decision:
+            raise CoGovInputError("give either accept_contract or bid, not both", source=role, key="bid")
         if "accept_contract" in decision:
             out["accept_contract"] = _flag(role, "accept_contract", decision["accept_contract"])
+        if "bid" in decision:
+            out["bid"] = _number(role, "bid", decision["bid"], 0.0, 1.0)
     elif kind == "organisation":
         works_in = model.social_organisations[index].communities
         for key in ("campaign", "mediation"):
@@ -164,9 +172,20 @@ def check_decision(model: CoGovModel, role: str, decision: Any) -> dict[str, Any
                 out[key] = _community(role, key, decision[key], works_in)
         if "accept_purchase" in decision:
             out["accept_purchase"] = _flag(role, "accept_purchase", decision["accept_purchase"])
+        if "evaluate" in decision:
+            if not model.social_organisations[index].third_party:
+                raise CoGovInputError("only a third-party evaluator decides whether to evaluate; allowed: campaign, "
+                                      "mediation, accept_purchase", source=role, key="evaluate")
+            out["evaluate"] = _flag(role, "evaluate", decision["evaluate"])
     else:
         if "campaign" in decision:
             out["campaign"] = _number(role, "campaign", decision["campaign"], 0.0, 1.0)
+        if "ask" in decision:
+            ask = decision["ask"]
+            if ask not in ("", *CATEGORIES):
+                raise CoGovInputError(f"{ask!r}; allowed: \"\" (no request) or one of {', '.join(CATEGORIES)}",
+                                      source=role, key="ask")
+            out["ask"] = ask
     return out
 
 
@@ -200,9 +219,8 @@ class PersonPolicy:
             priority = np.full(k, d["escalation"]) if "escalation" in d else base.priority
             return GovernmentAction(allocation=allocation, effort=effort, priority=priority)
         if self.kind == "enterprise":
-            return EnterpriseAction(csr=d.get("csr", base.csr),
-                                    accept_contract=bool(d.get("accept_contract", base.accept_contract)
-                                                         and view.contract_offered))
+            accept = (view.price_share >= d["bid"]) if "bid" in d else d.get("accept_contract", base.accept_contract)
+            return EnterpriseAction(csr=d.get("csr", base.csr), accept_contract=bool(accept and view.contract_offered))
         campaign, mediation = base.campaign, base.mediation
         if "campaign" in d:
             campaign = (view.communities == d["campaign"]).astype(np.float64)
@@ -210,7 +228,8 @@ class PersonPolicy:
             mediation = (view.communities == d["mediation"]).astype(np.float64)
         return OrganisationAction(campaign=campaign, mediation=mediation,
                                   accept_purchase=bool(d.get("accept_purchase", base.accept_purchase)
-                                                       and view.purchase_offered))
+                                                       and view.purchase_offered),
+                                  evaluate=bool(d.get("evaluate", base.evaluate)))
 
 
 # ----------------------------------------------------------------------------------------- session
@@ -349,6 +368,16 @@ class WorkshopSession:
                 "trust": float(r.trust.mean()), "privacy_concern": float(r.privacy.mean()), "resolution": float("nan"),
                 "backlog": float(np.count_nonzero(r.status == 2))}
 
+    def requests(self) -> list[dict[str, Any]]:
+        """Residents' committees' requests, those in force and those just sent: which department
+        each asks the street office to attend to in its community."""
+        out = []
+        for role, decision in sorted({**self.standing, **self.pending}.items()):
+            kind, index = _role_parts(role, self.model)
+            if kind == "committee" and decision.get("ask"):
+                out.append({"community": index, "department": decision["ask"]})
+        return out
+
     def role_view(self, role: str) -> dict[str, Any]:
         """What the actor of ``role`` knows now, in JSON types, for its participant's screen: its
         own state and choices, its communities, what it is offered; never the model's hidden
@@ -365,20 +394,21 @@ class WorkshopSession:
                        funding=float(g.spend.sum() / g.cost.sum()) if g.cost.sum() > 0 else 1.0,
                        queued_per_1000=[float(x) for x in queued],
                        levers={name: self_lever(m, name) for name in STREET_OFFICE_LEVERS},
-                       effort_max=float(m.settings.institutions.effort_max))
+                       effort_max=float(m.settings.institutions.effort_max), requests=self.requests())
         elif kind == "enterprise":
             e = m.enterprises[index]
             v = e.view()
             out.update(communities=[int(c) for c in v.communities], csr=float(e.csr), reputation=float(e.reputation),
                        demand_per_1000=[float(x) for x in v.demand], contract_offered=bool(v.contract_offered),
-                       contract=bool(e.contract))
+                       price_share=float(v.price_share), reservation=float(v.reservation), contract=bool(e.contract))
         elif kind == "organisation":
             o = m.social_organisations[index]
             v = o.view()
             out.update(communities=[int(c) for c in v.communities], members=[float(x) for x in v.members],
                        participation=[float(x) for x in v.participation], unmet_per_1000=[float(x) for x in v.unmet],
                        credibility=float(o.credibility), purchase_offered=bool(v.purchase_offered),
-                       third_party=bool(o.third_party), campaign=[float(x) for x in o.campaign],
+                       third_party=bool(o.third_party), evaluates=bool(o.third_party and o.evaluates),
+                       campaign=[float(x) for x in o.campaign],
                        mediation=[float(x) for x in o.mediation])
         else:
             out.update(community=index, participation=float(m.participation_by_community()[index]),

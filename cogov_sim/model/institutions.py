@@ -173,6 +173,7 @@ class SocialOrganisation(Institution):
         self.evaluation_error = float("nan")
         self.reservation = 1.0  # share of a purchase's price that covers its costs
         self.purchase = False   # sells its services to the government (decided)
+        self.evaluates = True   # a third party that takes on evaluating the government (decided)
         self.policy = get_policy("social_organisation", model.settings.institutions.organisation_policy)
 
     def offer_capacity(self, mode_weight: np.ndarray, paid: np.ndarray) -> np.ndarray:
@@ -213,6 +214,7 @@ class SocialOrganisation(Institution):
         self.campaign = np.asarray(action.campaign, dtype=np.float64).copy()
         self.mediation = np.asarray(action.mediation, dtype=np.float64).copy()
         self.purchase = bool(action.accept_purchase)
+        self.evaluates = bool(action.evaluate)
 
     @staticmethod
     def columns(model: CoGovModel, agents: list[SocialOrganisation]) -> dict[str, np.ndarray]:
@@ -418,7 +420,7 @@ class Government(Institution):
     def evaluation_weight(self) -> np.ndarray:
         """Weight of the third-party need estimate per community (0 where no evaluation)."""
         m = self.model
-        tp = [o for o in m.social_organisations if o.third_party]
+        tp = [o for o in m.social_organisations if o.third_party and o.evaluates]
         if not tp:
             return np.zeros(m.n_communities)
         credibility = float(np.mean([o.credibility for o in tp]))
@@ -442,7 +444,7 @@ class Government(Institution):
         counts = np.rint(self.arrived).astype(np.int64)
         seen = m.streams["decision"].binomial(counts, np.broadcast_to(coverage[:, None], counts.shape))
         survey = seen / coverage[:, None]
-        tp = [o for o in m.social_organisations if o.third_party]
+        tp = [o for o in m.social_organisations if o.third_party and o.evaluates]
         if not tp:
             return np.zeros_like(survey)
         independence = float(np.mean([o.independence for o in tp]))

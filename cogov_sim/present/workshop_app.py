@@ -71,6 +71,9 @@ TEXT = {
     "escalation": ("Overdue cases first (share)", "超期案件优先（比例）"), "levers": ("Levers", "政策杠杆"),
     "csr": ("Readiness to help unpaid (CSR, 0-1)", "无偿参与意愿（社会责任，0-1）"),
     "accept_contract": ("Take a service contract if offered", "如有合同，接受政府服务合同"),
+    "bid": ("Your bid: the share of the contract price you need (0-1)", "你的报价：承接合同所需的价格比例（0-1）"),
+    "evaluate": ("Evaluate the government where it commissions evaluation", "承接政府委托的第三方评估"),
+    "ask": ("Ask the street office to attend to", "请求街道办关注"), "decided": ("Decisions in force", "现行决策"),
     "campaign_org": ("Where to campaign", "在哪个社区宣传动员"), "mediation": ("Where to mediate", "在哪个社区调解服务"),
     "accept_purchase": ("Sell services to the government if it buys", "如政府购买服务，则承接"),
     "campaign_committee": ("Awareness campaign in our community (0-1)", "本社区宣传动员强度（0-1）"),
@@ -95,7 +98,10 @@ KEY_LABELS = {"allocation": ("Effort by department now", "目前各部门工作�
               "csr": ("CSR now", "目前的社会责任投入"), "effort": ("Working hours now", "目前工作时长"),
               "escalation": ("Overdue first now", "目前超期优先比例"), "communities": ("Communities", "社区"),
               "third_party": ("Third-party evaluator", "第三方评估机构"), "mediation": ("Mediation", "调解服务"),
-              "community": ("Community", "社区")}
+              "community": ("Community", "社区"), "price_share": ("Share of the price the government pays", "政府支付价格比例"),
+              "reservation": ("Share of the price you need to cover costs", "你覆盖成本所需的价格比例"),
+              "evaluates": ("You evaluate the government", "你承接第三方评估"),
+              "requests": ("Requests from residents' committees", "居委会的请求")}
 
 
 def tr(key: str, lang: str, **kw) -> str:
@@ -107,6 +113,13 @@ def role_name(role: str, lang: str) -> str:
     kind, _, index = role.partition(":")
     en, zh = ROLE_NAMES[kind]
     return (zh if lang == "zh" else en).format(i=index)
+
+
+def department(category: str, lang: str) -> str:
+    """A department (issue category) by name in ``lang``; "" is no department."""
+    if not category:
+        return tr("none", lang)
+    return CATEGORY_LABELS_ZH[CATEGORIES.index(category)] if lang == "zh" else category.replace("_", " ")
 
 
 def street_line(street: dict[str, float], lang: str) -> str:
@@ -207,7 +220,9 @@ class Room:
                     "time_left": max(0.0, self.deadline - time.monotonic()), "street": street_line(s.street(), self.lang),
                     "events": [EVENT_NAMES[e][1 if self.lang == "zh" else 0] for e in s.pending_events],
                     "participants": [{"name": p.name, "role": role_name(p.role, self.lang),
-                                      "submitted": p.role in s.pending} for p in self.participants.values()]}
+                                      "submitted": p.role in s.pending} for p in self.participants.values()],
+                    "decided": [{"role": role_name(r, self.lang), "decision": json.dumps(d, ensure_ascii=False)}
+                                for r, d in sorted(s.standing.items())]}
 
     def screen(self) -> bytes:
         """The big screen: the street's network and outcomes (1920 x 1080 PNG), drawn once a round."""
@@ -292,8 +307,7 @@ def decision_form(view: dict[str, Any], lang: str) -> str:
                 parts.append(_range(f"levers.{name}", f"{text} ({unit})", low, high, float(value), (high - low) / 20))
     elif kind == "enterprise":
         parts.append(_range("csr", tr("csr", lang), 0, 1, round(view["csr"], 2), 0.05))
-        parts.append(f"<label><input type=checkbox name=\"accept_contract\"{' checked' if view['contract'] else ''}> "
-                     f"{tr('accept_contract', lang)}</label>")
+        parts.append(_range("bid", tr("bid", lang), 0, 1, round(view["reservation"], 2), 0.05))
     elif kind == "organisation":
         for key, text, shares in (("campaign", "campaign_org", view["campaign"]), ("mediation", "mediation", view["mediation"])):
             best = view["communities"][max(range(len(shares)), key=shares.__getitem__)]
@@ -301,8 +315,15 @@ def decision_form(view: dict[str, Any], lang: str) -> str:
                            for c in view["communities"])
             parts.append(f"<label>{tr(text, lang)} <select name=\"{key}\" data-int=1>{opts}</select></label>")
         parts.append(f"<label><input type=checkbox name=\"accept_purchase\"> {tr('accept_purchase', lang)}</label>")
+        if view["third_party"]:
+            checked = " checked" if view["evaluates"] else ""
+            parts.append(f"<label><input type=checkbox name=\"evaluate\"{checked}> {tr('evaluate', lang)}</label>")
     else:
         parts.append(_range("campaign", tr("campaign_committee", lang), 0, 1, round(view["campaign"], 2), 0.05))
+        asked = view["decision"].get("ask", "")
+        opts = "".join(f"<option value=\"{c}\"{' selected' if c == asked else ''}>{html.escape(department(c, lang))}</option>"
+                       for c in ("", *CATEGORIES))
+        parts.append(f"<label>{tr('ask', lang)} <select name=ask>{opts}</select></label>")
     return "<form id=decision onsubmit=\"return false\">" + "".join(parts) + "</form>"
 
 
@@ -313,7 +334,10 @@ def known_table(view: dict[str, Any], lang: str) -> str:
     for key, value in view.items():
         if key not in KEY_LABELS:
             continue
-        if isinstance(value, dict):
+        if key == "requests":
+            shown = "; ".join(f"{tr('community', lang, c=q['community'])}: {department(q['department'], lang)}"
+                              for q in value) or tr("none", lang)
+        elif isinstance(value, dict):
             shown = ", ".join(f"{(CATEGORY_LABELS_ZH[CATEGORIES.index(k)] if lang == 'zh' else k)} {v:.2f}"
                               for k, v in value.items())
         elif isinstance(value, list):
@@ -381,6 +405,8 @@ async function refresh() {
   const rows = s.participants.map(p => '<tr><td>' + esc(p.name) + '</td><td>' + esc(p.role) + '</td><td class="'
      + (p.submitted ? 'ok' : '') + '">' + (p.submitted ? T.submitted : T.not_submitted) + '</td></tr>');
   document.getElementById('who').innerHTML = rows.join('');
+  document.getElementById('decided').innerHTML = s.decided.map(d => '<tr><td>' + esc(d.role) + '</td><td>'
+     + esc(d.decision) + '</td></tr>').join('');
   document.getElementById('advance').disabled = s.finished;
 }
 function esc(x) { const d = document.createElement('div'); d.textContent = x; return d.innerHTML; }
@@ -491,7 +517,8 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
                 f"</button></a><a href=\"/log.json?k={html.escape(room.facilitator_key)}\"><button>{tr('log', lang)}</button>"
                 f"</a></p><h2>{tr('events', lang)}</h2>{events}<div id=events></div><p id=msg class=bad></p></div>"
                 f"<div><h2>{tr('who', lang)}</h2><table><thead><tr><th>{tr('name', lang)}</th><th>{tr('role', lang)}</th>"
-                f"<th>{tr('status', lang)}</th></tr></thead><tbody id=who></tbody></table></div></div>"
+                f"<th>{tr('status', lang)}</th></tr></thead><tbody id=who></tbody></table>"
+                f"<h2>{tr('decided', lang)}</h2><table><tbody id=decided></tbody></table></div></div>"
                 f"<div id=street class=status></div><img id=screen class=screen alt=\"\" "
                 f"src=\"/screen.png?k={html.escape(room.facilitator_key)}\"><script>{_texts(lang)}{ROOM_JS}</script>")
         return page(tr("title", lang), body, lang)

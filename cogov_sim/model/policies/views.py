@@ -114,12 +114,14 @@ class OrganisationView:
 @dataclass(frozen=True)
 class OrganisationAction:
     """Shares of its campaign effort (raising awareness) and of its mediation capacity across the
-    communities it works in, each summing to 1, and whether it sells its services to the
-    government."""
+    communities it works in, each summing to 1, whether it sells its services to the
+    government, and, for a third-party evaluator, whether it takes on evaluating the government
+    where evaluation is commissioned (the registered rules always do; a person may decline)."""
 
     campaign: np.ndarray
     mediation: np.ndarray
     accept_purchase: bool = False
+    evaluate: bool = True
 
 
 VIEWS = {"government": GovernmentView, "enterprise": EnterpriseView, "social_organisation": OrganisationView}
