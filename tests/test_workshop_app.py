@@ -155,6 +155,7 @@ def test_a_room_plays_two_rounds_with_an_event_and_the_session_replays(workshop)
         assert "复盘" in text and "街道办事处" in text and "企业 0" in text and "数据泄露" in text
         assert debrief.locator("table.debrief tr").count() == 1 + 2 * 9  # two rounds of nine outcomes
         browser.close()
+    assert "复盘" in (out / "debrief.html").read_text(encoding="utf-8")  # written when the last round ends
     log = json.loads((out / "session.json").read_text(encoding="utf-8"))
     assert [sorted(r["decisions"]) for r in log["rounds"]] == [
         ["committee:1", "enterprise:0", "organisation:0", "street_office"], ["enterprise:0"]]

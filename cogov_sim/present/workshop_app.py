@@ -122,6 +122,47 @@ def department(category: str, lang: str) -> str:
     return CATEGORY_LABELS_ZH[CATEGORIES.index(category)] if lang == "zh" else category.replace("_", " ")
 
 
+#: Words of the decision summaries on the facilitator's screen and in the debrief.
+DECISION_WORDS = {"priorities": ("effort by department", "部门力量"), "effort": ("hours", "工时"),
+                  "escalation": ("overdue first", "超期优先"), "levers": ("levers", "杠杆"), "csr": ("CSR", "社会责任"),
+                  "accept_contract": ("takes a contract", "接受合同"), "bid": ("bid", "报价"),
+                  "campaign": ("campaign", "宣传动员"), "mediation": ("mediation", "调解"),
+                  "accept_purchase": ("sells services", "承接购买服务"), "evaluate": ("evaluates", "承接评估"),
+                  "ask": ("asks for", "请求关注")}
+
+
+def decision_text(role: str, decision: dict[str, Any], lang: str, defaults: dict[str, Any] | None = None) -> str:
+    """A role's decision in words of ``lang``, for people: departments and levers by their names,
+    communities as communities, switches as yes or no; of the levers only those that differ from
+    ``defaults`` (the scenario's values)."""
+    i = 1 if lang == "zh" else 0
+    sep = "；" if lang == "zh" else "; "
+
+    def value(key: str, v: Any) -> str:
+        if isinstance(v, bool):
+            return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+        if key in ("campaign", "mediation") and role.startswith("organisation"):
+            return tr("community", lang, c=v)
+        if key == "ask":
+            return department(v, lang)
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    parts = []
+    for key, v in decision.items():
+        word = DECISION_WORDS.get(key, (key, key))[i]
+        if key == "priorities":
+            parts.append(word + " " + ", ".join(f"{department(c, lang)} {w:g}" for c, w in v.items()))
+        elif key == "levers":
+            changed = {n: x for n, x in v.items() if defaults is None or defaults.get(n) != x}
+            if changed:
+                names = {n: (lever_spec(n).label_zh if lang == "zh" else lever_spec(n).label_en) for n in changed}
+                parts.append(word + " " + ", ".join(
+                    f"{names[n]} {choice_label(x, lang) if isinstance(x, str) else value(n, x)}" for n, x in changed.items()))
+        else:
+            parts.append(f"{word} {value(key, v)}")
+    return sep.join(parts) or tr("none", lang)
+
+
 def street_line(street: dict[str, float], lang: str) -> str:
     r = street["resolution"]
     return tr("street", lang, week=street["week"], p=f"{street['participation']:.1%}", t=f"{street['trust']:.2f}",
@@ -151,6 +192,8 @@ class Room:
         self.lock = threading.RLock()
         self.deadline = time.monotonic() + self.time_limit
         self.layout = layout(session.model)
+        #: The scenario's lever values: a decision summary names the levers set otherwise.
+        self.defaults = {name: getattr(session.scenario.levers, name) for name in STREET_OFFICE_LEVERS}
         self._screen: tuple[int, bytes] | None = None
 
     # -- participants --------------------------------------------------------------------------
@@ -202,6 +245,8 @@ class Room:
             self.deadline = time.monotonic() + self.time_limit
             if self.out_dir is not None:
                 self.save()
+                if self.session.finished:  # the debrief replays the session once more: written at the end
+                    (self.out_dir / "debrief.html").write_text(debrief_html(self.session, self.lang), encoding="utf-8")
             return {"round": rnd.number, "weeks": [rnd.first_week, rnd.last_week]}
 
     def extend(self) -> float:
@@ -221,7 +266,8 @@ class Room:
                     "events": [EVENT_NAMES[e][1 if self.lang == "zh" else 0] for e in s.pending_events],
                     "participants": [{"name": p.name, "role": role_name(p.role, self.lang),
                                       "submitted": p.role in s.pending} for p in self.participants.values()],
-                    "decided": [{"role": role_name(r, self.lang), "decision": json.dumps(d, ensure_ascii=False)}
+                    "decided": [{"role": role_name(r, self.lang), "decision": decision_text(r, d, self.lang,
+                                                                                                 self.defaults)}
                                 for r, d in sorted(s.standing.items())]}
 
     def screen(self) -> bytes:
@@ -259,7 +305,8 @@ button { font-size: 18px; padding: 8px 16px; margin: 4px; cursor: pointer; }
 .status { font-size: 22px; font-weight: 500; margin: 8px 0; } .ok { color: #1b7a2f; } .bad { color: #b00020; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
 label { display: block; margin: 8px 0 2px; } input[type=range] { width: 320px; vertical-align: middle; }
-.code { font-size: 40px; letter-spacing: 6px; font-weight: 700; } .screen { width: 100%; max-width: 1920px; }
+.code { font-size: 40px; letter-spacing: 6px; font-weight: 700; }
+.screen { max-width: 100%; max-height: 78vh; display: block; } .decided { max-width: 1100px; }
 .grid { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
 """
 
@@ -421,6 +468,32 @@ def _texts(lang: str) -> str:
     return "const T = " + json.dumps(words, ensure_ascii=False).replace("</", "<\\/") + ";"
 
 
+def debrief_html(session: WorkshopSession, lang: str) -> str:
+    """The debrief as a page in ``lang``: each round's decisions and events, and its outcomes as
+    played beside the same rounds played by the model's own rules, with the difference."""
+    rows = debrief(session)
+    i = 1 if lang == "zh" else 0
+    head = (f"<tr><th>{tr('round_col', lang)}</th><th>{tr('weeks', lang)}</th><th>{tr('decisions', lang)}</th>"
+            f"<th>{tr('outcome', lang)}</th><th>{tr('played', lang)}</th><th>{tr('rules', lang)}</th>"
+            f"<th>{tr('difference', lang)}</th></tr>")
+    body_rows = []
+    for row in rows:
+        defaults = {name: getattr(session.scenario.levers, name) for name in STREET_OFFICE_LEVERS}
+        decided = "<br>".join(f"{html.escape(role_name(r, lang))}: {html.escape(decision_text(r, d, lang, defaults))}"
+                              for r, d in row["decisions"].items()) or tr("none", lang)
+        if row["events"]:
+            decided += "<br>" + ", ".join(EVENT_NAMES[e][i] for e in row["events"])
+        for j, name in enumerate(ROUND_OUTCOMES):
+            span = f"<td rowspan={len(ROUND_OUTCOMES)}>"
+            lead = (f"{span}{row['round']}</td>{span}{row['weeks'][0]}-{row['weeks'][1]}</td>{span}{decided}</td>"
+                    if j == 0 else "")
+            body_rows.append(f"<tr>{lead}<td>{html.escape(label(name, lang))}</td><td>{row['outcomes'][name]:.3g}</td>"
+                             f"<td>{row['rules_only'][name]:.3g}</td><td>{row['difference'][name]:+.3g}</td></tr>")
+    body = (f"<h1>{tr('debrief', lang)}</h1><p>{tr('debrief_intro', lang)}</p><table class=debrief>{head}"
+            f"{''.join(body_rows)}</table>")
+    return page(tr("debrief", lang), body, lang).body.decode("utf-8")
+
+
 def create_app(room: Room, *, join_url: str) -> Starlette:
     """The Starlette application of a workshop ``room``; ``join_url`` is the address the QR code holds."""
     lang = room.lang
@@ -515,12 +588,13 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
                 f"<button onclick=\"post('/api/extend')\">{tr('extend', lang)}</button>"
                 f"<a href=\"/debrief?k={html.escape(room.facilitator_key)}\" target=_blank><button>{tr('debrief', lang)}"
                 f"</button></a><a href=\"/log.json?k={html.escape(room.facilitator_key)}\"><button>{tr('log', lang)}</button>"
-                f"</a></p><h2>{tr('events', lang)}</h2>{events}<div id=events></div><p id=msg class=bad></p></div>"
-                f"<div><h2>{tr('who', lang)}</h2><table><thead><tr><th>{tr('name', lang)}</th><th>{tr('role', lang)}</th>"
-                f"<th>{tr('status', lang)}</th></tr></thead><tbody id=who></tbody></table>"
-                f"<h2>{tr('decided', lang)}</h2><table><tbody id=decided></tbody></table></div></div>"
+                f"</a></p><h2>{tr('events', lang)}</h2>{events}<div id=events></div><p id=msg class=bad></p></div></div>"
                 f"<div id=street class=status></div><img id=screen class=screen alt=\"\" "
-                f"src=\"/screen.png?k={html.escape(room.facilitator_key)}\"><script>{_texts(lang)}{ROOM_JS}</script>")
+                f"src=\"/screen.png?k={html.escape(room.facilitator_key)}\">"
+                f"<div class=grid><div><h2>{tr('who', lang)}</h2><table><thead><tr><th>{tr('name', lang)}</th>"
+                f"<th>{tr('role', lang)}</th><th>{tr('status', lang)}</th></tr></thead><tbody id=who></tbody></table></div>"
+                f"<div class=decided><h2>{tr('decided', lang)}</h2><table><tbody id=decided></tbody></table></div></div>"
+                f"<script>{_texts(lang)}{ROOM_JS}</script>")
         return page(tr("title", lang), body, lang)
 
     @facilitator_only
@@ -551,26 +625,7 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
     @facilitator_only
     async def debrief_page(request: Request) -> Response:
         with room.lock:
-            rows = debrief(room.session)
-        i = 1 if lang == "zh" else 0
-        head = (f"<tr><th>{tr('round_col', lang)}</th><th>{tr('weeks', lang)}</th><th>{tr('decisions', lang)}</th>"
-                f"<th>{tr('outcome', lang)}</th><th>{tr('played', lang)}</th><th>{tr('rules', lang)}</th>"
-                f"<th>{tr('difference', lang)}</th></tr>")
-        body_rows = []
-        for row in rows:
-            decided = "<br>".join(f"{html.escape(role_name(r, lang))}: {html.escape(json.dumps(d, ensure_ascii=False))}"
-                                  for r, d in row["decisions"].items()) or tr("none", lang)
-            if row["events"]:
-                decided += "<br>" + ", ".join(EVENT_NAMES[e][i] for e in row["events"])
-            for j, name in enumerate(ROUND_OUTCOMES):
-                span = f"<td rowspan={len(ROUND_OUTCOMES)}>"
-                lead = (f"{span}{row['round']}</td>{span}{row['weeks'][0]}-{row['weeks'][1]}</td>{span}{decided}</td>"
-                        if j == 0 else "")
-                body_rows.append(f"<tr>{lead}<td>{html.escape(label(name, lang))}</td><td>{row['outcomes'][name]:.3g}</td>"
-                                 f"<td>{row['rules_only'][name]:.3g}</td><td>{row['difference'][name]:+.3g}</td></tr>")
-        body = (f"<h1>{tr('debrief', lang)}</h1><p>{tr('debrief_intro', lang)}</p><table class=debrief>{head}"
-                f"{''.join(body_rows)}</table>")
-        return page(tr("debrief", lang), body, lang)
+            return HTMLResponse(debrief_html(room.session, lang))
 
     routes = [Route("/", home), Route("/join", join, methods=["POST"]), Route("/play", play),
               Route("/api/state", api_state), Route("/api/submit", api_submit, methods=["POST"]),
