@@ -94,6 +94,9 @@ class Session:
 
     def reset(self, name: str) -> None:
         scenario = load_scenario(find_named_file(name, "scenarios", "scenario"))
+        #: Counts the models this session has had: the lever controls are made anew for each, so
+        #: that they show its levers (a control keeps its own state while its key stays the same).
+        self.generation = getattr(self, "generation", 0) + 1
         self.name = name
         self.horizon = max(scenario.run.steps, MIN_HORIZON)
         self.planned = scenario.run.steps
@@ -208,7 +211,9 @@ def lever_value_text(name: str, value: float, lang: str) -> str:
 
 
 @solara.component
-def LeverControl(session: Session, name: str, lang: str, on_change):
+def LeverControl(session: Session, name: str, lang: str, on_change, version: int):
+    """One lever's control, showing the lever as the model has it (``version``, the page's count
+    of changes, makes it render again whenever anything changed)."""
     spec = lever_spec(name)
     text = spec.label_zh if lang == "zh" else spec.label_en
     value = session.lever(name)
@@ -263,7 +268,7 @@ def Page():
                                                  solara.Button("English", value="en", classes=["lang-en"])])
         with solara.Columns([1, 4]):
             with solara.Column(style={"max-height": "92vh", "overflow-y": "auto"}):
-                Controls(session, lang, playing, set_playing, bump)
+                Controls(session, lang, playing, set_playing, bump, version)
             with solara.Column():
                 solara.Text(session.status(lang), classes=["cogov-status"])
                 with solara.Row(style={"align-items": "center"}):
@@ -278,7 +283,7 @@ def Page():
 
 
 @solara.component
-def Controls(session: Session, lang: str, playing: bool, set_playing, bump):
+def Controls(session: Session, lang: str, playing: bool, set_playing, bump, version: int):
     """Scenario, run buttons, events and the levers."""
     choices = scenario_choices(lang)
     shown = next((title for title, name in choices.items() if name == session.name), session.name)
@@ -301,4 +306,4 @@ def Controls(session: Session, lang: str, playing: bool, set_playing, bump):
                       classes=["btn-surge"])
     solara.Markdown(f"**{tr('levers', lang)}**")
     for name in LEVER_NAMES:
-        LeverControl(session, name, lang, bump)
+        LeverControl(session, name, lang, bump, version).key(f"lever-{name}-{session.generation}")

@@ -99,8 +99,8 @@ AXES = {"percent_residents": ("% of residents", "占居民比例（%）"),
         "score": ("score, 0 to 1", "得分（0-1）"), "issues": ("open issues", "未结问题（件）"),
         "million_cny": ("cumulative spend, million CNY", "累计支出（百万元）")}
 #: Names of scheduled events on the dashboard when they have no label of their own.
-EVENT_NAMES = {"issue_surge": ("issue surge", "问题激增"), "budget_cut": ("budget cut", "预算削减"),
-               "data_breach": ("data breach", "数据泄露"), "intervention": ("levers change", "政策调整"),
+EVENT_NAMES = {"issue_surge": ("Issue surge", "问题激增"), "budget_cut": ("Budget cut", "预算削减"),
+               "data_breach": ("Data breach", "数据泄露"), "intervention": ("Levers change", "政策调整"),
                "pilot": ("pilot starts", "试点开始")}
 #: Units of levers in Chinese, where they are words (the rest are symbols: shares, 0-1).
 UNIT_ZH = {"CNY/resident/year": "元/人/年", "workers/1000 residents": "人/千名居民", "0-1": "0-1", "-": ""}

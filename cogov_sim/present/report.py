@@ -137,6 +137,8 @@ TEXT: dict[str, dict[str, str]] = {
               "zh": "{n} 个试点社区（{how}），第 {a}-{b} 周，推广方式：{up}"},
     "unit_pp": {"en": "pp", "zh": "个百分点"},
     "unit_points": {"en": "points", "zh": "分"},
+    "per_million_unit": {"en": "{u} per M CNY", "zh": "{u}/百万元"},
+    "range_to": {"en": "{a} to {b}", "zh": "{a} 至 {b}"},
     "summary": {"en": "In short", "zh": "要点"},
     "finding_best": {"en": "Highest {kpi}: {s} ({v}).", "zh": "{kpi}最高：{s}（{v}）。"},
     "finding_bias": {"en": "{s}: the pilot measured {m} where the reform's true effect everywhere is {t}; "
@@ -208,16 +210,22 @@ def effect_scale(outcome: str, lang: str) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _unsigned_zero(x: float, digits: int) -> float:
+    """``x``, or 0 where it rounds to zero at ``digits``, so that no "-0.00" is shown."""
+    return 0.0 if round(float(x), digits) == 0 else float(x)
+
+
 def fmt(x: float, digits: int = 1) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:,.{digits}f}"
+    return "–" if x is None or not np.isfinite(x) else f"{_unsigned_zero(x, digits):,.{digits}f}"
 
 
 def fmt_ci(m: float, lo: float, hi: float, digits: int = 1, signed: bool = False) -> str:
     if m is None or not np.isfinite(m):
         return "–"
-    s = f"{m:+,.{digits}f}" if signed else f"{m:,.{digits}f}"
+    m = _unsigned_zero(m, digits)
+    s = f"{m:+,.{digits}f}" if signed and m != 0 else f"{m:,.{digits}f}"
     if np.isfinite(lo) and np.isfinite(hi):
-        s += f" [{lo:,.{digits}f}, {hi:,.{digits}f}]"
+        s += f" [{_unsigned_zero(lo, digits):,.{digits}f}, {_unsigned_zero(hi, digits):,.{digits}f}]"
     return s
 
 
@@ -301,7 +309,7 @@ def pilot_table(effects: pd.DataFrame, lang: str) -> Table:
 
         rows.append([e["scenario"], f"{outcome_label(e['outcome'], lang)} ({unit})", ci("measured"), ci("ate"),
                      ci("att"), ci("in_sites"), ci("placebo"), ci("spill"), ci("bias"),
-                     f"{fmt(e['single_low'] * sc, 2)} – {fmt(e['single_high'] * sc, 2)}",
+                     t("range_to", lang, a=fmt(e["single_low"] * sc, 2), b=fmt(e["single_high"] * sc, 2)),
                      fmt(100 * e["wrong_sign_share"], 0) + "%",
                      "–" if not np.isfinite(e["passed_share"]) else fmt(100 * e["passed_share"], 0) + "%"])
     return Table(header, rows)
@@ -323,7 +331,8 @@ def money_table(money: pd.DataFrame, lang: str) -> Table:
     for name in VALUE_FOR_MONEY:
         _, unit = effect_scale(name, lang)
         o = outcome_label(name, lang)
-        header += [f"{t('gain', lang, o=o)} ({unit})", f"{t('per_million', lang, o=o)} ({unit})"]
+        header += [f"{t('gain', lang, o=o)} ({unit})",
+                   f"{t('per_million', lang, o=o)} ({t('per_million_unit', lang, u=unit)})"]
     rows = []
     for _, e in money.iterrows():
         row = [e["scenario"], e["reference"], fmt_ci(e["extra_spend"], e["extra_spend_low"], e["extra_spend_high"], 3)]
@@ -378,7 +387,8 @@ def findings(kpis: pd.DataFrame, effects: pd.DataFrame, money: pd.DataFrame, lan
             best = ok.loc[ok[col].idxmax()]
             sc, unit = effect_scale(name, lang)
             out.append(t("finding_money", lang, o=outcome_label(name, lang), s=best["scenario"],
-                         v=f"{fmt_ci(best[col] * sc, best[col + '_low'] * sc, best[col + '_high'] * sc, 1, True)} {unit}"))
+                         v=f"{fmt_ci(best[col] * sc, best[col + '_low'] * sc, best[col + '_high'] * sc, 1, True)} "
+                           f"{t('per_million_unit', lang, u=unit)}"))
     return out
 
 

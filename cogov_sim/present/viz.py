@@ -62,8 +62,11 @@ PANELS = (
 #: Outcomes drawn as a four-week moving average (they jump from week to week).
 SMOOTHED = ("resolution_rate", "reported_resolution_rate")
 #: Text sizes in points for the app's figures (at :data:`APP_DPI`) and for a 1920 x 1080 slide.
-SIZES = {"app": {"title": 15, "text": 12, "legend": 10.5, "label": 10, "marker": 22},
-         "slide": {"title": 22, "text": 17, "legend": 16, "label": 14, "marker": 46}}
+SIZES = {"app": {"title": 16, "text": 12, "legend": 11, "label": 11.5, "marker": 22, "legend_columns": 2},
+         "slide": {"title": 22, "text": 17, "legend": 16, "label": 14, "marker": 46, "legend_columns": 3}}
+#: The outcome plots show at least this many weeks, and this many weeks beyond the last one run,
+#: up to the horizon: early in a run the data fill the panel instead of a sliver of it.
+MIN_WEEKS_SHOWN, WEEKS_AHEAD = 26, 13
 APP_DPI = 100
 
 
@@ -196,7 +199,8 @@ def draw_network(ax, model: CoGovModel, lay: Layout, colour_by: str = "trust", l
                Line2D([], [], marker="s", ls="", ms=ms, mfc="tab:purple", mec="k", label=word("enterprise", lang)),
                Line2D([], [], marker="^", ls="", ms=ms, mfc="tab:cyan", mec="k", label=word("social_org", lang))]
     handles += resident_legend(colour_by, lang, z["marker"])
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=z["legend"],
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=z["legend_columns"],
+              fontsize=z["legend"],
               frameon=False, handletextpad=0.3, columnspacing=1.0)
     ax.set_title(network_title(model, lang), fontsize=z["title"])
     ax.set_aspect("equal")
@@ -211,6 +215,14 @@ def outcome_values(series: dict[str, np.ndarray], col: str, unit: str) -> np.nda
     y = np.asarray(series[col], dtype=float)
     y = smooth(y) if col in SMOOTHED else y
     return 100.0 * y if unit.startswith("percent") else y
+
+
+def weeks_shown(weeks: np.ndarray, horizon: int | None) -> float:
+    """The last week the outcome plots show: :data:`WEEKS_AHEAD` beyond the last week run, at
+    least :data:`MIN_WEEKS_SHOWN`, at most the horizon (unless the run went past it)."""
+    last = int(weeks[-1]) if len(weeks) else 0
+    ahead = max(MIN_WEEKS_SHOWN, last + WEEKS_AHEAD)
+    return float(max(last, min(ahead, horizon))) if horizon else float(ahead)
 
 
 def issues_top(series: dict[str, np.ndarray], cols: tuple[str, ...]) -> float:
@@ -239,7 +251,7 @@ def draw_outcomes(axes, series: dict[str, np.ndarray], lang: str = "en", horizon
         else:
             ax.set_ylim(0, issues_top(series, cols))
         ax.set_ylabel(AXES[unit][1 if zh else 0], fontsize=z["label"])
-        ax.set_xlim(0, max(horizon or 0, int(weeks[-1]) if len(weeks) else 1, 10))
+        ax.set_xlim(0, weeks_shown(weeks, horizon))
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=z["label"])
         ax.set_xlabel(word("week", lang), fontsize=z["label"], labelpad=1)
@@ -315,7 +327,7 @@ class Views:
         for ax, (cols, _, unit) in zip(self.axes, PANELS, strict=True):
             for line, col in zip(ax.get_lines(), cols, strict=False):
                 line.set_data(weeks, outcome_values(series, col, unit))
-            ax.set_xlim(0, max(self.horizon or 0, int(weeks[-1]) if len(weeks) else 1, 10))
+            ax.set_xlim(0, weeks_shown(weeks, self.horizon))
             if unit == "issues":
                 ax.set_ylim(0, issues_top(series, cols))
         self.mark_events(model, extra)
