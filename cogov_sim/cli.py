@@ -65,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     net = result.manifest["network"]  # what the model built (a file network decides its own size)
     zh = args.lang == "zh"
     title = scenario.scenario.display(args.lang)
-    if title != scenario.name:
+    if scenario.name not in title:  # the file's name once, for finding it again
         title = f"{title}（{scenario.name}）" if zh else f"{title} ({scenario.name})"
     if zh:
         print(f"{title}：居民 {net['residents']:,} 人，社区 {net['communities']} 个，"
@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     head = ("指标", "最初 13 周", "最后 13 周") if zh else ("outcome", "first 13 weeks", "last 13 weeks")
     print(f"{_pad(head[0], 28)} {_pad(head[1], 15, right=True)} {_pad(head[2], 15, right=True)}")
     for name, fmt in SUMMARY:
-        shown = _label(name) if zh else name
+        shown = _label(name, args.lang)
         values = [_show(part[name].mean(), fmt, args.lang) for part in (first, last)]
         print(f"{_pad(shown, 28)} {_pad(values[0], 15, right=True)} {_pad(values[1], 15, right=True)}")
     print(f"{_pad('数据泄露（合计，次）' if zh else 'breaches (total)', 28)} {'':>15s} {ts['breaches'].sum():>15.0f}")
@@ -92,10 +92,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _label(name: str) -> str:
+def _label(name: str, lang: str) -> str:
+    """An outcome's label in ``lang``, as the figures name it (the table's column is in
+    ``cogov describe``)."""
     from cogov_sim.model.outcomes import OUTCOME_BY_NAME
 
-    return OUTCOME_BY_NAME[name].label_zh
+    return OUTCOME_BY_NAME[name].label_zh if lang == "zh" else OUTCOME_BY_NAME[name].label_en
 
 
 def _pad(text: str, width: int, *, right: bool = False) -> str:

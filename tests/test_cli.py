@@ -22,7 +22,8 @@ def test_run_writes_manifest_tables_and_dashboard(root, tmp_path):
     out = tmp_path / "run"
     res = cogov("run", str(root / "scenarios" / "baseline.toml"), "--out", str(out), "--seed", "11", *SMALL, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "resolution_rate" in res.stdout
+    assert "Resolution of all need" in res.stdout and "Status quo (baseline):" in res.stdout  # labels, the name once
+    assert "resolution_rate" not in res.stdout
     ts = pd.read_parquet(out / "timeseries.parquet")
     cs = pd.read_parquet(out / "communities.parquet")
     for col in ("step", "participation_rate", "mean_trust", "resolution_rate", "backlog", "satisfaction",
