@@ -201,7 +201,14 @@ def outcome_label(name: str, lang: str) -> str:
 
 
 def effect_scale(outcome: str, lang: str) -> tuple[float, str]:
-    """How an effect on ``outcome`` is shown: shares as percentage points, 0-1 scales as points of 100."""
+    """How an effect on ``outcome`` is shown, in the unit its key indicator is shown in: shares
+    (and scores shown in per cent, as satisfaction) as percentage points, 0-1 scales shown out of
+    100 as points of 100."""
+    k = KPI_BY_NAME.get(outcome)
+    if k is not None and k.unit_en == "%":
+        return 100.0, t("unit_pp", lang)
+    if k is not None and k.unit_en == "0-100":
+        return 100.0, t("unit_points", lang)
     unit = OUTCOME_BY_NAME[outcome].unit
     if unit == "share":
         return 100.0, t("unit_pp", lang)

@@ -32,6 +32,9 @@ MAX_DRAWN = 900
 COLOUR_BY = ("trust", "participation", "privacy")
 #: Colour maps of the attitudes residents can be coloured by (low to high).
 CMAPS = {"trust": "RdYlGn", "privacy": "YlOrRd"}
+#: The attitude values the colour scale spans (the ends of the map; values beyond take the end
+#: colour): most residents' trust and privacy concern lie within it, so their differences show.
+ATTITUDE_SHOWN = (0.2, 0.8)
 
 WORDS = {
     "government": ("Government", "政府"), "enterprise": ("Enterprise", "企业"),
@@ -129,12 +132,14 @@ def layout(model: CoGovModel, max_drawn: int = MAX_DRAWN, seed: int = 7) -> Layo
 
 def resident_colours(model: CoGovModel, lay: Layout, colour_by: str) -> np.ndarray:
     """RGBA per drawn resident: trust (red low to green high) or privacy concern (pale yellow low
-    to dark red high) on a colour scale, or the channel of recent participation (grey for none)."""
+    to dark red high) on a colour scale over :data:`ATTITUDE_SHOWN`, or the channel of recent
+    participation (grey for none)."""
     r = model.residents
     idx = lay.drawn
     if colour_by in CMAPS:
         values = r.trust[idx] if colour_by == "trust" else r.privacy[idx]
-        return matplotlib.colormaps[CMAPS[colour_by]](np.clip(values, 0, 1))
+        lo, hi = ATTITUDE_SHOWN
+        return matplotlib.colormaps[CMAPS[colour_by]](np.clip((values - lo) / (hi - lo), 0, 1))
     recent = (model.steps - r.last_part[idx]) <= model.settings.participation.window
     colours = np.tile(np.array([0.72, 0.72, 0.72, 1.0]), (idx.size, 1))
     for ch, rgba in ((ONLINE, (0.12, 0.47, 0.71, 1)), (HOTLINE, (1.0, 0.5, 0.05, 1)), (OFFLINE, (0.17, 0.63, 0.17, 1))):
@@ -166,7 +171,7 @@ def resident_legend(colour_by: str, lang: str, size: float) -> list[Line2D]:
         cmap = matplotlib.colormaps[CMAPS[colour_by]]
         return [Line2D([], [], marker="o", ls="", ms=ms, mfc=cmap(x), mec="none",
                        label=f"{word('resident', lang)}: {word(colour_by, lang)} {word(level, lang)}")
-                for x, level in ((0.2, "low"), (0.9, "high"))]
+                for x, level in ((0.1, "low"), (0.9, "high"))]
     return [Line2D([], [], marker="o", ls="", ms=ms, mfc=colour, mec="none", label=f"{word('resident', lang)}: "
                    f"{word(key, lang)}")
             for key, colour in (("online", "#1f77b4"), ("hotline", "#ff7f0e"), ("offline", "#2ca02c"),
