@@ -349,8 +349,12 @@ def test_the_report_as_a_reader_sees_it_in_each_language(report, report_en, lang
         text = page.inner_text("body")
         loaded = page.eval_on_selector_all("img", "xs => xs.map(x => x.complete && x.naturalWidth >= 800)")
         page.screenshot(path=str(shot))
+        figure = tmp_path / f"report_trajectories_{lang}.png"  # the first figure: the trajectories
+        page.locator("img").first.screenshot(path=str(figure))
         browser.close()
     keep_image(shot, f"report_{lang}.png")
+    keep_image(figure, f"report_trajectories_{lang}.png")
+    assert np.asarray(Image.open(figure).convert("RGB")).std() > 20
     assert len(loaded) == 5 and all(loaded)  # the five figures, at a readable size
     slugs = ("pilot_random_sites", "pilot_best_off_sites", "pilot_mandate", "pilot_imitation", "reform nowhere")
     chinese = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
