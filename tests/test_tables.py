@@ -36,7 +36,7 @@ def run_folder(tmp_path_factory):
 
 def test_the_run_summary_gives_share_differences_in_percentage_points(run_folder):
     lines = (run_folder.parent / "stdout.txt").read_text(encoding="utf-8").splitlines()
-    gap = next(line for line in lines if line.startswith("participation_gap_age"))
+    gap = next(line for line in lines if line.startswith("Age gap in participation"))
     assert gap.count(" pp") == 2 and "%" not in gap
     assert any("below 0, older residents take part less" in line for line in lines)
     assert any(line.startswith("results:") and "cogov describe" in line for line in lines)
