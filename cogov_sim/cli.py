@@ -79,8 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         shown = _label(name, args.lang)
         values = [_show(part[name].mean(), fmt, args.lang) for part in (first, last)]
         print(f"{_pad(shown, 28)} {_pad(values[0], 15, right=True)} {_pad(values[1], 15, right=True)}")
-    print(f"{_pad('数据泄露（合计，次）' if zh else 'breaches (total)', 28)} {'':>15s} {ts['breaches'].sum():>15.0f}")
-    print(f"{_pad('支出（合计，百万元）' if zh else 'spend (million CNY, total)', 28)} {'':>15s} "
+    print(f"{_pad('数据泄露（合计，次）' if zh else 'Breaches (total)', 28)} {'':>15s} {ts['breaches'].sum():>15.0f}")
+    print(f"{_pad('支出（合计，百万元）' if zh else 'Spend (million CNY, total)', 28)} {'':>15s} "
           f"{ts['spend'].sum() / 1e6:>15.2f}")
     if zh:
         print("年龄差为 60 岁及以上居民减去 18-39 岁居民的参与率（单位：百分点）：小于 0 表示老年居民参与更少。")
