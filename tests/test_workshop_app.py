@@ -121,6 +121,11 @@ def test_a_room_plays_two_rounds_with_an_event_and_the_session_replays(workshop)
             return [r.status, await r.text()]; }""")
         assert status == 400 and "allowed: a number from 0 to 1" in body
         assert urllib_status(base + "/?code=WRONG") == 403 and urllib_status(base + "/api/room?k=wrong") == 403
+        status, _ = firm.evaluate("""async () => {
+            const t = new URLSearchParams(location.search).get('t');
+            const r = await fetch('/api/submit?t=' + t, {method: 'POST', body: 'x'.repeat(100000)});
+            return [r.status, await r.text()]; }""")
+        assert status == 413  # nothing large is read
 
         fac.wait_for_function("() => document.querySelectorAll('#who tr').length === 4 && "
                               "[...document.querySelectorAll('#who tr')].every(r => r.innerText.includes('本轮已提交'))",

@@ -42,6 +42,8 @@ from cogov_sim.present.viz import SlideView, choice_label, layout
 
 #: Seconds added by the facilitator's "extend" button.
 EXTEND_SECONDS = 60
+#: The largest request a participant may send, bytes (a decision is a small table).
+MAX_BODY_BYTES = 20_000
 TEXT = {
     "title": ("Co-governance workshop", "协同治理工作坊"),
     "join_title": ("Join the workshop", "加入工作坊"), "pick": ("Pick your role", "选择你的角色"),
@@ -521,7 +523,7 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
         from urllib.parse import parse_qs
 
         body = await request.body()
-        form = {k: v[0] for k, v in parse_qs(body[:10_000].decode("utf-8", "replace")).items()}  # a small form
+        form = {k: v[0] for k, v in parse_qs(body[:MAX_BODY_BYTES].decode("utf-8", "replace")).items()}  # a small form
         try:
             p = room.join(form.get("code", ""), form.get("role", ""), form.get("name", ""))
         except (PermissionError, CoGovInputError):
@@ -548,8 +550,12 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=403)
 
     async def api_submit(request: Request) -> Response:
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:  # a decision is a small table
+            return JSONResponse({"error": f"a decision of {len(raw):,} bytes; allowed: at most {MAX_BODY_BYTES:,}"},
+                                status_code=413)
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return JSONResponse({"error": "allowed: a JSON body {\"decision\": {...}}"}, status_code=400)
         try:
