@@ -550,6 +550,9 @@ def create_app(room: Room, *, join_url: str) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=403)
 
     async def api_submit(request: Request) -> Response:
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:  # refused before it is read
+            return JSONResponse({"error": f"allowed: a decision of at most {MAX_BODY_BYTES:,} bytes"}, status_code=413)
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:  # a decision is a small table
             return JSONResponse({"error": f"a decision of {len(raw):,} bytes; allowed: at most {MAX_BODY_BYTES:,}"},
