@@ -63,6 +63,17 @@ def demo():
     stop(proc)
 
 
+def wait_until(page, done, seconds: float = 30) -> bool:
+    """Whether ``done()`` came true within ``seconds``, checked every 0.3 s: a view is drawn again
+    on the server, later on a loaded machine, so a test waits for it rather than a fixed time."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(300)
+    return True
+
+
 def has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -124,10 +135,7 @@ def test_the_workshop_app_on_a_projector_in_a_real_browser(demo, tmp_path):
             plots = np.asarray(Image.open(io.BytesIO(page.locator("img.cogov-outcomes").screenshot())).convert("RGB"))
             return int(((abs(plots[..., 0].astype(int) - 178) < 30) & (plots[..., 1] < 80) & (plots[..., 2] < 80)).sum())
 
-        deadline = time.monotonic() + 30
-        while red_pixels() <= 200 and time.monotonic() < deadline:
-            page.wait_for_timeout(300)
-        assert red_pixels() > 200  # the breach is marked on the plots (a red dotted line and label)
+        assert wait_until(page, lambda: red_pixels() > 200)  # the breach is marked (a red dotted line, a label)
         english = tmp_path / "workshop_en.png"
         page.screenshot(path=str(english))
         keep_image(english, "workshop_en.png")
@@ -137,10 +145,7 @@ def test_the_workshop_app_on_a_projector_in_a_real_browser(demo, tmp_path):
                                timeout=30_000)
         network_before = page.locator("img.cogov-network").screenshot()
         page.locator(".colour-privacy").click()  # residents coloured by privacy concern
-        deadline = time.monotonic() + 30
-        while page.locator("img.cogov-network").screenshot() == network_before and time.monotonic() < deadline:
-            page.wait_for_timeout(300)  # the view is drawn again (slower on a loaded machine)
-        assert page.locator("img.cogov-network").screenshot() != network_before
+        assert wait_until(page, lambda: page.locator("img.cogov-network").screenshot() != network_before)
         text = page.inner_text("body")
         assert re.search(r"数字化投入：[0-9.,]+ 元/人/年", text) and re.search(r"网格员：[0-9.,]+ 人/千名居民", text)
         for label in ("线上平台", "参与率", "前进 1 周", "数据泄露", "隐私担忧"):
@@ -159,10 +164,7 @@ def test_the_workshop_app_on_a_projector_in_a_real_browser(demo, tmp_path):
         page.wait_for_function("() => document.querySelector('.cogov-status').innerText.includes('第 0 周')",
                                timeout=30_000)
         platform_zh = page.get_by_role("checkbox", name="线上平台")
-        deadline = time.monotonic() + 20
-        while platform_zh.is_checked() and time.monotonic() < deadline:  # the controls render again
-            page.wait_for_timeout(200)
-        assert not platform_zh.is_checked()
+        assert wait_until(page, lambda: not platform_zh.is_checked())  # the controls render again
         page.get_by_role("button", name="播放").click()  # play runs week after week until paused
         page.wait_for_function("() => !document.querySelector('.cogov-status').innerText.includes('第 0 周')",
                                timeout=30_000)

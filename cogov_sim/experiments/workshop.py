@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
-from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.model import CoGovModel, lever_value
 from cogov_sim.model.parameters import CATEGORIES, LEVER_NAMES, lever_spec
 from cogov_sim.model.policies.views import EnterpriseAction, GovernmentAction, OrganisationAction
+from cogov_sim.model.rules import QUEUED
 from cogov_sim.model.scenario import Scenario, coerce, load_scenario
 
 #: The kinds of role, in the order a room is usually seated.
@@ -353,20 +354,8 @@ class WorkshopSession:
 
     # -- what the room sees --------------------------------------------------------------------
     def street(self) -> dict[str, float]:
-        """What everyone sees of the street now: the week, and participation, trust, privacy concern,
-        resolution of all need and the backlog of the last week run (of the burnt-in street at
-        week 0, where resolution is not yet known)."""
-        m = self.model
-        r = m.residents
-        ts = m.timeseries()
-        if len(ts["step"]):
-            return {"week": int(ts["step"][-1]), "participation": float(ts["participation_rate"][-1]),
-                    "trust": float(ts["mean_trust"][-1]), "privacy_concern": float(ts["privacy_concern"][-1]),
-                    "resolution": float(ts["resolution_rate"][-1]), "backlog": float(ts["backlog"][-1])}
-        window = m.settings.participation.window
-        return {"week": 0, "participation": float(np.mean((m.steps - r.last_part) <= window)),
-                "trust": float(r.trust.mean()), "privacy_concern": float(r.privacy.mean()), "resolution": float("nan"),
-                "backlog": float(np.count_nonzero(r.status == 2))}
+        """What everyone sees of the street now (:func:`street_now`)."""
+        return street_now(self.model)
 
     def requests(self) -> list[dict[str, Any]]:
         """Residents' committees' requests, those in force and those just sent: which department
@@ -393,7 +382,7 @@ class WorkshopSession:
                        effort=float(g.effort.mean()), escalation=float(g.priority.mean()),
                        funding=float(g.spend.sum() / g.cost.sum()) if g.cost.sum() > 0 else 1.0,
                        queued_per_1000=[float(x) for x in queued],
-                       levers={name: self_lever(m, name) for name in STREET_OFFICE_LEVERS},
+                       levers={name: lever_value(name, float(m.levers[name][0])) for name in STREET_OFFICE_LEVERS},
                        effort_max=float(m.settings.institutions.effort_max), requests=self.requests())
         elif kind == "enterprise":
             e = m.enterprises[index]
@@ -442,16 +431,20 @@ class WorkshopSession:
         return path
 
 
-def self_lever(model: CoGovModel, name: str) -> Any:
-    """A lever's value as a scenario file gives it, from the first community."""
-    from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES
-
-    code = float(model.levers[name][0])
-    if name == "cogovernance_mode":
-        return COGOVERNANCE_MODES[int(code)]
-    if name == "decision_mode":
-        return DECISION_MODES[int(code)]
-    return bool(code) if lever_spec(name).type is bool else code
+def street_now(model: CoGovModel) -> dict[str, float]:
+    """The street as it stands: the week, and participation, trust, privacy concern, resolution of
+    all need and the backlog of the last week run; at week 0 read from the burnt-in state
+    (participation within its window, queued cases), where resolution is not yet known (NaN)."""
+    r = model.residents
+    ts = model.timeseries()
+    if len(ts["step"]):
+        return {"week": int(ts["step"][-1]), "participation": float(ts["participation_rate"][-1]),
+                "trust": float(ts["mean_trust"][-1]), "privacy_concern": float(ts["privacy_concern"][-1]),
+                "resolution": float(ts["resolution_rate"][-1]), "backlog": float(ts["backlog"][-1])}
+    window = model.settings.participation.window
+    return {"week": 0, "participation": float(np.mean((model.steps - r.last_part) <= window)) if model.n else 0.0,
+            "trust": float(r.trust.mean()), "privacy_concern": float(r.privacy.mean()), "resolution": float("nan"),
+            "backlog": float(np.count_nonzero(r.status == QUEUED))}
 
 
 def summarise(model: CoGovModel, rnd: Round) -> dict[str, float]:

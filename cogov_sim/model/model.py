@@ -130,6 +130,16 @@ def lever_code(name: str, value: object) -> float:
     return float(value)
 
 
+def lever_value(name: str, code: float) -> object:
+    """A lever's value as a scenario file gives it, from its number (the inverse of
+    :func:`lever_code`)."""
+    if name == "cogovernance_mode":
+        return COGOVERNANCE_MODES[int(code)]
+    if name == "decision_mode":
+        return DECISION_MODES[int(code)]
+    return bool(code) if lever_spec(name).type is bool else float(code)
+
+
 def _share_holding(flags: list[bool], membership: np.ndarray) -> np.ndarray:
     """Per community, the share of the institutions present there (``membership``, institutions x
     communities) whose ``flags`` hold; 0 where none is present."""

@@ -19,9 +19,9 @@ import matplotlib
 import numpy as np
 import solara
 
-from cogov_sim.model.model import CoGovModel
-from cogov_sim.model.parameters import COGOVERNANCE_MODES, DECISION_MODES, LEVER_NAMES, lever_spec
-from cogov_sim.model.rules import QUEUED
+from cogov_sim.experiments.workshop import street_now
+from cogov_sim.model.model import CoGovModel, lever_value
+from cogov_sim.model.parameters import LEVER_NAMES, lever_spec
 from cogov_sim.model.scenario import find_named_file, load_scenario
 from cogov_sim.model.shipped import locate, names
 from cogov_sim.present.plots import EVENT_NAMES, UNIT_ZH, font_rc
@@ -130,13 +130,7 @@ class Session:
 
     def lever(self, name: str):
         """The lever's current value (as in a scenario file), from the first community."""
-        code = float(self.model.levers[name][0])
-        spec = lever_spec(name)
-        if name == "cogovernance_mode":
-            return COGOVERNANCE_MODES[int(code)]
-        if name == "decision_mode":
-            return DECISION_MODES[int(code)]
-        return bool(code) if spec.type is bool else code
+        return lever_value(name, float(self.model.levers[name][0]))
 
     def set_lever(self, name: str, value) -> None:
         with self.lock:
@@ -171,19 +165,11 @@ class Session:
         """The line above the views: the street as it stands now. At week 0 it is read from the
         burned-in state (participation within its window, trust, privacy concern, backlog); the
         resolution rate, a share of the issues that ended in recent weeks, needs a week run."""
-        m = self.model
-        r = m.residents
-        ts = m.timeseries()
-        if not len(ts["step"]):
-            window = m.settings.participation.window
-            return tr("status", lang, w=0, p=float(np.mean((m.steps - r.last_part) <= window)) if m.n else 0.0,
-                      t=float(np.mean(r.trust)), c=float(np.mean(r.privacy)), r="—",
-                      b=float(np.count_nonzero(r.status == QUEUED)))
-        last = slice(-4, None)
-        resolution = np.nanmean(ts["resolution_rate"][last]) if np.isfinite(ts["resolution_rate"][last]).any() else None
-        return tr("status", lang, w=int(ts["step"][-1]), p=float(ts["participation_rate"][-1]),
-                  t=float(ts["mean_trust"][-1]), c=float(ts["privacy_concern"][-1]),
-                  r="—" if resolution is None else f"{resolution:.0%}", b=float(ts["backlog"][-1]))
+        street = street_now(self.model)
+        last = self.model.timeseries()["resolution_rate"][-4:]  # the last four weeks' mean: it jumps
+        resolution = f"{np.nanmean(last):.0%}" if np.isfinite(last).any() else "—"
+        return tr("status", lang, w=street["week"], p=street["participation"], t=street["trust"],
+                  c=street["privacy_concern"], r=resolution, b=street["backlog"])
 
 
 def png(fig, dpi: int = APP_DPI) -> bytes:
