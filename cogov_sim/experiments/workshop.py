@@ -419,10 +419,12 @@ class WorkshopSession:
                 "weeks_per_round": self.weeks_per_round, "rounds_planned": self.rounds_planned,
                 "rounds": [_jsonable(dataclasses.asdict(r)) for r in self.played]}
 
-    def save(self, path: str | Path) -> Path:
-        """Write :attr:`log` as JSON to a new file (an existing one is never overwritten)."""
+    def save(self, path: str | Path, *, replace: bool = False) -> Path:
+        """Write :attr:`log` as JSON to ``path``, whole or not at all (through a temporary file):
+        a new file, or with ``replace`` this session's own file again (as ``cogov workshop``
+        does after every round); never another file that exists."""
         path = Path(path)
-        if path.exists():
+        if path.exists() and not replace:
             raise CoGovInputError("file exists; allowed: a new file", source=str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial")

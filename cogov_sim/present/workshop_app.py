@@ -291,12 +291,7 @@ class Room:
     def save(self) -> Path:
         """The session log, rewritten after every round in this session's own folder."""
         assert self.out_dir is not None
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / "session.json"
-        tmp = self.out_dir / ".session.json.partial"
-        tmp.write_text(json.dumps(self.session.log, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return self.session.save(self.out_dir / "session.json", replace=True)
 
 
 # ------------------------------------------------------------------------------------------ pages
