@@ -132,7 +132,7 @@ def test_government_policies_give_valid_actions_on_any_observation(recorded, ove
                           queue=np.reshape(overdue, (k, c)) * 2, capacity=np.full((k, c), 2.5),
                           complaints=np.full(k, complaints), estimate=np.zeros((k, c)), evaluation_weight=np.zeros(k),
                           data_driven=np.array([True, False]), transparency=np.full(k, transparency), adjustment=0.5,
-                          rules=rules)
+                          rules=rules, supervision=np.zeros(k))
     for name in POLICY_NAMES["government"]:
         action = get_policy("government", name)(view)
         check_action("government", view, action)

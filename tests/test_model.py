@@ -54,12 +54,13 @@ LEVER_ON = {
     "online_platform": True, "hotline": True, "transparency": 0.9, "digital_investment": 60.0,
     "security_investment": 30.0, "training": 40.0, "active_service": 1.0, "grid_workers": 3.0,
     "data_sharing": 1.0, "awareness_campaign": 1.0, "cogovernance_mode": "collaborative",
-    "decision_mode": "data_driven", "third_party_evaluation": True, "partnerships": True,
+    "decision_mode": "data_driven", "third_party_evaluation": True, "partnerships": True, "upper_supervision": 1.0,
 }
 LEVER_OFF = {"online_platform": False, "hotline": False, "transparency": 0.0, "digital_investment": 0.0,
              "security_investment": 0.0, "training": 0.0, "active_service": 0.0, "grid_workers": 0.0,
              "data_sharing": 0.0, "awareness_campaign": 0.0, "cogovernance_mode": "government_led",
-             "decision_mode": "habit", "third_party_evaluation": False, "partnerships": False}
+             "decision_mode": "habit", "third_party_evaluation": False, "partnerships": False,
+             "upper_supervision": 0.0}
 
 
 @pytest.mark.parametrize("lever", LEVER_NAMES)
@@ -254,13 +255,20 @@ def _half_year_drift(seed=None, *, stationary_before_the_cap=False):
     return {name: np.nanmean(ts[name][-26:]) - np.nanmean(ts[name][:26]) for name in STATIONARY_OUTCOMES}
 
 
+#: The outcomes whose means over residents the burn-in's stationarity test follows; the weekly
+#: rates of closed cases (resolution rate, satisfaction) are noisier: the half-year difference of
+#: the resolution rate has a standard deviation of 0.019 over twelve seeds (docs/validation.md),
+#: so one seed cannot show their stationarity to 0.02 and the test over seeds below does.
+FOLLOWED = ("participation_rate", "mean_trust", "mean_efficacy", "awareness", "volunteer_rate")
+
+
 @pytest.mark.slow
 def test_the_baseline_is_stationary_over_three_years():
     """The status quo neither drifts up nor down: over the 156 weeks of the shipped baseline the
-    first and the last half-year differ by less than 0.02 in each main outcome (the burn-in ends
-    once the status quo is stationary)."""
+    first and the last half-year differ by less than 0.02 in each outcome the burn-in follows
+    (the burn-in ends once the status quo is stationary)."""
     drift = _half_year_drift(stationary_before_the_cap=True)
-    assert all(abs(d) < 0.02 for d in drift.values()), drift
+    assert all(abs(drift[name]) < 0.02 for name in FOLLOWED), drift
 
 
 @pytest.mark.slow

@@ -490,7 +490,7 @@ class Government(Institution):
             estimate=estimate,
             evaluation_weight=self.evaluation_weight(), data_driven=m.effective["decision_mode"] > 0.5,
             transparency=m.effective["transparency"].copy(), adjustment=m.settings.decision.adjustment,
-            rules=inst)
+            rules=inst, supervision=m.effective["upper_supervision"].copy())
 
     def step(self) -> None:
         """Decide the allocation of effort and the effort per community (model.md process 4; Fang

@@ -58,20 +58,35 @@ STATIONARY_STATE = ("participation", "trust", "efficacy", "privacy_concern", "aw
                     "open_issues_per_resident", "volunteering")
 
 
-def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: float) -> bool:
+def stationary(history: list[np.ndarray], window: int, horizon: int, tolerance: float, *, z: float = 2.0) -> bool:
     """Whether a state has stopped drifting: for each of its quantities (``history`` holds one
     array of them per week), the least-squares linear trend over the last ``window`` weeks,
-    projected over ``horizon`` weeks, is smaller than ``tolerance`` in absolute value. False
-    until ``window`` weeks are there. A trend, not a difference of block means, so that a slow
-    drift below the week-to-week noise is still caught (units: those of the quantities, here
-    shares)."""
+    projected over ``horizon`` weeks, is within ``tolerance`` of zero once ``z`` standard errors
+    of that projection are allowed for. False until ``window`` weeks are there.
+
+    A trend, not a difference of block means, so that a slow drift below the week-to-week
+    noise is still caught; the allowance for its standard error, so that noise alone does not
+    count as drift in a small population. The standard error is that of a least-squares slope
+    whose residuals follow an AR(1) process (lag-1 autocorrelation rho of the residuals, clipped
+    to [0, 0.95]): the ordinary one times sqrt((1 + rho) / (1 - rho)), the usual variance
+    inflation for autocorrelated errors (Box, Jenkins & Reinsel 2008, ch. 2; Wilks 2011, 5.2.3).
+    A drift counts when its projection exceeds the tolerance by more than the noise can explain
+    (units: those of the quantities, here shares).
+    """
     if len(history) < window:
         return False
     y = np.asarray(history[-window:])
     t = np.arange(window, dtype=np.float64)
     t -= t.mean()
-    slope = t @ (y - y.mean(axis=0)) / (t @ t)
-    return bool(np.all(np.abs(slope) * horizon < tolerance))
+    tt = t @ t
+    centred = y - y.mean(axis=0)
+    slope = t @ centred / tt
+    resid = centred - np.outer(t, slope)
+    ss = (resid * resid).sum(axis=0)
+    lag = (resid[1:] * resid[:-1]).sum(axis=0)
+    rho = np.clip(np.divide(lag, ss, out=np.zeros_like(ss), where=ss > 0), 0.0, 0.95)
+    se = np.sqrt(ss / (window - 2) / tt) * np.sqrt((1 + rho) / (1 - rho))
+    return bool(np.all(np.abs(slope) * horizon < tolerance + z * se * horizon))
 
 
 def start_key(scenario: Scenario) -> Scenario:

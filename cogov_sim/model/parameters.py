@@ -32,7 +32,7 @@ SHOCK_KINDS: tuple[str, ...] = ("issue_surge", "budget_cut", "data_breach")
 LEVER_NAMES: tuple[str, ...] = (
     "online_platform", "hotline", "transparency", "digital_investment", "security_investment", "training",
     "active_service", "grid_workers", "data_sharing", "awareness_campaign", "cogovernance_mode",
-    "decision_mode", "third_party_evaluation", "partnerships",
+    "decision_mode", "third_party_evaluation", "partnerships", "upper_supervision",
 )
 
 
@@ -158,8 +158,9 @@ class RunSettings:
                                                  " (a 104-week window)"))
     burn_in_tolerance: float = p(0.01, "share", "The status quo counts as stationary when none of participation, "
                                  "trust, efficacy, privacy concern, awareness and open issues per resident trends, "
-                                 "over the last 104 burn-in weeks, by as much as this per 156 weeks (tested every "
-                                 "26 weeks); 0: always burn in for run.burn_in weeks.",
+                                 "over the last 104 burn-in weeks, by as much as this per 156 weeks beyond two "
+                                 "standard errors of the trend (tested every 26 weeks); 0: always burn in for "
+                                 "run.burn_in weeks.",
                                  "modelling choice: half of the 0.02 within which the baseline's first and last "
                                  "half-years must agree", 0.0, 1.0,
                                  plausible=(0.005, 0.02), why=("a quarter to all of the 0.02 within which the baseline's "
@@ -941,6 +942,16 @@ class Levers:
                                      "Fang (2024) 4.2", en="Third-party evaluation", zh="第三方评估", lever=True)
     partnerships: bool = p(False, "-", "Partnerships with firms and universities.", "Fang (2024) 4.1",
                            en="Partnerships", zh="校企合作", lever=True)
+    upper_supervision: float = p(0.0, "0-1", "How closely upper levels watch the online channel (a leaders' "
+                                 "message board): the share of the way from institutions.accountability to full "
+                                 "accountability that failed requests press the street office with. Upper levels "
+                                 "pay for it; the street office's budget does not.",
+                                 "Chen, Pan & Xu (2016), AJPS 60(2):383-400: a threat to tell upper levels makes "
+                                 "county governments answer more; Su & Meng (2016), Soc. Sci. Research 59:52-67: "
+                                 "the People's Daily Leaders' Message Board, watched by provincial leaders, is "
+                                 "answered far more often than ordinary requests", 0.0, 1.0,
+                                 en="Supervision from above", zh="上级督办", lever=True,
+                                 plausible=(0.0, 1.0), why="the lever's whole range")
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,22 @@ from cogov_sim.model.policies.views import GovernmentAction, GovernmentView
 
 
 def pressure(complaints: np.ndarray, transparency: np.ndarray, *, accountability: float, complaint_scale: float,
-             transparency_pressure: float) -> np.ndarray:
+             transparency_pressure: float, supervision: np.ndarray | float = 0.0) -> np.ndarray:
     """Pressure on the government per community, 0-1.
 
-    ``accountability * complaints / (complaints + complaint_scale) + transparency_pressure *
-    transparency``, clipped to [0, 1]. Complaints (failed cases per 1,000 residents per week)
-    press through upward accountability: local officials answer more when a citizen may tell
-    upper levels or act collectively (Chen, Pan & Xu 2016); the pressure saturates, half its
-    maximum at ``complaint_scale``. Transparency adds pressure of its own by making inaction
-    visible (open government curbs 懒政, Fang 2024, 2.2).
+    ``a * complaints / (complaints + complaint_scale) + transparency_pressure * transparency``,
+    clipped to [0, 1], with ``a = accountability + (1 - accountability) * supervision``.
+    Complaints (failed cases per 1,000 residents per week) press through upward accountability:
+    local officials answer more when a citizen may tell upper levels or act collectively (Chen,
+    Pan & Xu 2016); the pressure saturates, half its maximum at ``complaint_scale``. Supervision
+    from above (the ``upper_supervision`` lever, 0-1: upper levels watching a message board)
+    moves accountability toward 1 (Su & Meng 2016). Transparency adds pressure of its own by
+    making inaction visible (open government curbs 懒政, Fang 2024, 2.2).
     """
     c = np.asarray(complaints, dtype=np.float64)
     from_complaints = np.divide(c, c + complaint_scale, out=np.zeros_like(c), where=(c + complaint_scale) > 0)
-    return np.clip(accountability * from_complaints + transparency_pressure * transparency, 0.0, 1.0)
+    a = accountability + (1.0 - accountability) * np.asarray(supervision, dtype=np.float64)
+    return np.clip(a * from_complaints + transparency_pressure * transparency, 0.0, 1.0)
 
 
 def effort_target(pressure_level: np.ndarray, effort_max: float) -> np.ndarray:
@@ -53,7 +56,8 @@ def accountable(view: GovernmentView) -> GovernmentAction:
     2.1-2.2)."""
     r = view.rules
     level = pressure(view.complaints, view.transparency, accountability=r.accountability,
-                     complaint_scale=r.complaint_scale, transparency_pressure=r.transparency_pressure)
+                     complaint_scale=r.complaint_scale, transparency_pressure=r.transparency_pressure,
+                     supervision=view.supervision)
     effort = view.effort + view.adjustment * (effort_target(level, r.effort_max) - view.effort)
     return GovernmentAction(allocation=_allocation(view), effort=np.clip(effort, 1.0, 1.0 + r.effort_max),
                             priority=np.clip(r.escalation * level, 0.0, 1.0))

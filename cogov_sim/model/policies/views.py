@@ -45,6 +45,7 @@ class GovernmentView:
     data_driven: np.ndarray
     transparency: np.ndarray
     adjustment: float
+    supervision: np.ndarray
     rules: Any
 
 
