@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -370,7 +371,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             raise CoGovInputError(f"'{name}' is not a docking case{suggest(name, list(CASES))}; allowed: "
                                   f"{', '.join(CASES)}", key="CASE")
     own = {e.name: e.path for e in entries("scenarios") if e.own}
-    for name in args.cases or ([] if args.patterns or args.fit else list(CASES)):
+    for name in args.cases or ([] if args.patterns else list(CASES)):
         if f"docking/{name}" in own and not args.quiet:
             print(f"note: {name} runs your own {own[f'docking/{name}']}, not the shipped case file", file=sys.stderr)
     if args.replications is not None and args.replications < 1:
@@ -378,7 +379,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     executor = make_executor(args.workers, None)
     try:
-        if args.patterns or args.fit:
+        if args.patterns:
             return _patterns(args, executor)
         if args.param:
             if not args.cases:
@@ -434,33 +435,71 @@ def cmd_validate(args: argparse.Namespace) -> int:
         executor.close()
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """ABC-SMC calibration to the fitting patterns (cogov_sim/validation/calibration.py)."""
+    import importlib.util
+
+    from cogov_sim.validation.calibration import CalibrationSettings, calibrate, check_folder, check_settings
+
+    settings = CalibrationSettings(patterns=tuple(args.patterns or ()), particles=args.particles,
+                                   populations=args.populations, min_epsilon=args.min_epsilon,
+                                   residents=args.residents, seed=2024 if args.seed is None else args.seed)
+    check_settings(settings)
+    if args.workers is not None and args.workers < 1:
+        raise CoGovInputError(f"{args.workers}; allowed: a positive number of worker processes", key="--workers")
+    if importlib.util.find_spec("pyabc") is None:
+        raise CoGovInputError("pyabc is not installed; allowed: pip install 'cogov_sim[calibrate]'", key="calibrate")
+    out = Path(args.out) if args.out else Path("results") / "calibration"
+    check_folder(out, args.resume)
+    workers = args.workers or os.cpu_count() or 1
+    fitting = settings.fitting()
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
+    print(f"calibrate: {len(settings.parameters)} parameters, {len(fitting)} fitting patterns "
+          f"({', '.join(p.id for p in fitting)}); {settings.particles} particles, at most {settings.populations} "
+          f"populations, stop at distance {settings.min_epsilon:g}; {settings.residents} residents; {where}; "
+          f"results in {out}", file=sys.stderr)
+
+    def progress(d: dict) -> None:
+        if args.quiet:
+            return
+        eta = d["eta_seconds"]
+        print(f"population {d['population'] + 1}/{d['of']}: tolerance {d['epsilon']:.3g}, acceptance "
+              f"{d['acceptance_rate']:.1%}, effective sample size {d['effective_sample_size']:.0f}, "
+              f"{d['wall_seconds']:.0f} s; at most {eta / 60:.1f} min left", file=sys.stderr, flush=True)
+
+    diag = calibrate(settings, out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
+    from cogov_sim.present.plots import calibration_figures
+
+    calibration_figures(out)
+    last = diag["populations"][-1]
+    print(f"{len(diag['populations'])} populations, {diag['simulations']} simulations; last tolerance "
+          f"{last['epsilon']:.3g}, effective sample size {last['effective_sample_size']:.0f}; posterior, diagnostics, "
+          f"identifiability, point estimate and figures in {out}")
+    return 0
+
+
 def _patterns(args: argparse.Namespace, executor) -> int:
-    """The calibration report (and, with --fit, the grid search of the fitted parameters)."""
+    """The calibration report: every pattern's value against its target, held-out ones marked."""
     import json
 
     from cogov_sim.analysis.textable import plain
-    from cogov_sim.validation.patterns import FIT_GRIDS, fit, run_patterns
+    from cogov_sim.validation.patterns import run_patterns
 
     seed = 2024 if args.seed is None else args.seed
     reps = args.replications or 3
-    if args.fit:
-        for scenario in FIT_GRIDS:
-            best, best_loss, table = fit(scenario, seed=seed, replications=args.replications or 2, executor=executor)
-            print(f"{scenario}: best {best} (loss {best_loss:.2f}, in squared tolerances)")
-            if not args.quiet:
-                print(plain(pd_frame(table).sort_values("loss").head(10)))
-        return 0
     results = run_patterns(seed=seed, replications=reps, executor=executor)
     if args.json:
         for r in results:
             print(json.dumps(_jsonable(r.to_dict()), ensure_ascii=False))
         return 0
-    rows = [{"pattern": r.pattern.id, "scenario": r.pattern.scenario, "target": f"{r.pattern.target:g} +- "
-             f"{r.pattern.tolerance:g}", "ours": f"{r.value:.3f}", "gap": f"{r.gap:+.3f}",
-             "verdict": "within" if r.within else "OUTSIDE"} for r in results]
+    rows = [{"pattern": r.pattern.id + (" (held out)" if r.pattern.held_out else ""), "scenario": r.pattern.scenario,
+             "target": f"{r.pattern.target:g} +- {r.pattern.tolerance:g}", "ours": f"{r.value:.3f}",
+             "gap": f"{r.gap:+.3f}", "verdict": "within" if r.within else "OUTSIDE"} for r in results]
     print(plain(pd_frame(rows)))
-    print(f"{sum(r.within for r in results)} of {len(results)} patterns within tolerance ({reps} replications, "
-          f"seed {seed}); sources and definitions: docs/validation.md")
+    held = [r for r in results if r.pattern.held_out]
+    print(f"{sum(r.within for r in results)} of {len(results)} patterns within tolerance, "
+          f"{sum(r.within for r in held)} of {len(held)} held out ({reps} replications, seed {seed}); "
+          "sources and constructs: docs/validation.md")
     return 0
 
 
@@ -714,12 +753,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 1978)")
     p.add_argument("--reduced", action="store_true", help="the smaller sizes at which the published results still hold")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
-    p.add_argument("--json", action="store_true", help="one JSON object per check (or per case with --param)")
+    p.add_argument("--json", action="store_true", help="one JSON object per check (per case with --param, per pattern with "
+                   "--patterns)")
     p.add_argument("--patterns", action="store_true", help="the calibration report: patterns of the real system, "
                    "the model's value, the target and the gap")
-    p.add_argument("--fit", action="store_true", help="grid-search the fitted parameters of the calibration scenarios")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("calibrate", help="Bayesian calibration (ABC-SMC) of the behavioural parameters to the "
+                       "observed patterns")
+    p.add_argument("--patterns", nargs="+", metavar="NAME", help="fit these patterns (default: every pattern not "
+                   "held out; cogov validate --patterns lists them)")
+    p.add_argument("--populations", type=int, default=12, help="most ABC-SMC populations (default 12)")
+    p.add_argument("--particles", type=int, default=200, help="particles per population (default 200)")
+    p.add_argument("--min-epsilon", type=float, default=1.0, help="stop once the tolerance reaches this distance, in "
+                   "units of the patterns' tolerances (default 1)")
+    p.add_argument("--residents", type=int, default=2000, help="residents of each simulated street (default 2000)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
+                   "tcp://127.0.0.1:8786, or the file `dask scheduler --scheduler-file` wrote")
+    p.add_argument("--out", help="results folder (default results/calibration/)")
+    p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("demo", help="the workshop app in the browser (levers, live network and plots, zh/en)")
     p.add_argument("--scenario", default="baseline", help="scenario it opens with (default baseline)")

@@ -225,3 +225,67 @@ def write_sensitivity_chart(result: Sensitivity, path: Path) -> None:
     fig = sensitivity_chart(result)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def calibration_figures(folder: Path, *, pairs: int = 6) -> list[Path]:
+    """The figures of a calibration in ``folder`` (``cogov calibrate``): ``marginals.png``, the
+    weighted posterior of every calibrated parameter over its prior range (the prior is flat
+    across each panel; parameters the patterns pin down first), and ``pairs.png``, the joint
+    posterior of the ``pairs`` best-identified parameters (colour: weight)."""
+    import json
+
+    from cogov_sim.model.parameters import PARAMETERS
+
+    post = pd.read_parquet(folder / "posterior.parquet")
+    ident = pd.read_csv(folder / "identifiability.csv")
+    priors = json.loads((folder / "calibration.json").read_text())["priors"]
+    keys = list(ident["parameter"])
+    w = post["weight"].to_numpy(float)
+    cols = 6
+    rows = -(-len(keys) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.1 * cols, 2.2 * rows), squeeze=False)
+    for ax, (_, row) in zip(axes.flat, ident.iterrows(), strict=False):
+        k = row["parameter"]
+        lo, hi = priors[k]
+        ax.hist(post[k], bins=16, range=(lo, hi), weights=w, color="#4c72b0", density=True)
+        ax.axhline(1.0 / (hi - lo), color="0.4", lw=1, ls="--")
+        ax.axvline(row["median"], color="#c44e52", lw=1.5)
+        ax.set_xlim(lo, hi)
+        ax.set_yticks([])
+        unit = PARAMETERS[k].unit
+        ax.set_title(f"{k}\n[{unit}]  width {row['width_share']:.2f}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis("off")
+    fig.suptitle("Posterior marginals (bars), flat prior (dashed), median (red); width: posterior 90% interval "
+                 "over the prior's", fontsize=10)
+    fig.tight_layout()
+    written = [folder / "marginals.png"]
+    fig.savefig(written[0], dpi=100)
+    plt.close(fig)
+    top = keys[:min(pairs, len(keys))]
+    n = len(top)
+    fig, axes = plt.subplots(n, n, figsize=(2.2 * n, 2.2 * n), squeeze=False)
+    for i, a in enumerate(top):
+        for j, b in enumerate(top):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(post[a], bins=16, range=tuple(priors[a]), weights=w, color="#4c72b0")
+                ax.set_xlim(*priors[a])
+            elif i > j:
+                ax.scatter(post[b], post[a], c=w, s=6, cmap="viridis")
+                ax.set_xlim(*priors[b])
+                ax.set_ylim(*priors[a])
+            else:
+                ax.axis("off")
+            ax.tick_params(labelsize=6)
+            if i == n - 1:
+                ax.set_xlabel(b, fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(a, fontsize=7)
+    fig.suptitle("Joint posterior of the best-identified parameters (colour: weight)", fontsize=10)
+    fig.tight_layout()
+    written.append(folder / "pairs.png")
+    fig.savefig(written[1], dpi=100)
+    plt.close(fig)
+    return written

@@ -1,0 +1,396 @@
+"""Bayesian calibration of the model to the observed patterns: approximate Bayesian computation
+by sequential Monte Carlo (ABC-SMC; Toni et al. 2009, J. R. Soc. Interface 6:187-202; Beaumont
+et al. 2009, Biometrika 96:983-990) with pyabc (Schaelte et al. 2022, JOSS 7(74):4304).
+
+Every behavioural parameter that is not measured directly (:data:`CALIBRATED`) gets a uniform
+prior over its plausible range (the one parameter definition, ``plausible``). A particle is one
+parameter set; it is simulated on every scenario the fitting patterns need (one replication, a
+seed derived from the root seed and the parameter values, so that a particle is reproducible
+wherever it ran), and its distance to the data is the root of the summed squared gaps in units of
+each pattern's tolerance, so that every pattern counts in the units its source allows. Held-out
+patterns (``Pattern.held_out``) are not fitted: they check the posterior afterwards.
+
+What a calibration writes (``cogov calibrate --out DIR``): ``posterior.parquet`` (the last
+population's particles and weights, parameters under their keys), ``populations.parquet`` (every
+population's particles), ``diagnostics.json`` (tolerance schedule, acceptance rates, effective
+sample sizes, wall time), ``identifiability.csv`` (posterior width against prior width and the
+strongest correlation of each parameter), ``point_estimate.toml`` (the weighted posterior medians,
+in the form of ``cogov_sim/data/calibrated.toml``), ``marginals.png`` and ``pairs.png``, and the
+pyabc database ``abc.db`` that ``--resume`` continues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cogov_sim.errors import CoGovInputError
+from cogov_sim.model.parameters import PARAMETERS
+from cogov_sim.validation.patterns import PATTERNS, Pattern, measure_run, pattern_tasks, pattern_values
+
+#: The behavioural parameters calibrated: how residents choose, learn and forget, how
+#: productive and satisfying the government's handling is, how institutions answer pressure, how
+#: fast capacities grow and what a breach does. Left out: sizes and structure (population,
+#: communities, network, counts of institutions), money (budgets and costs, which are accounts),
+#: the run's own settings, quantities measured directly (staff per resident, the share of older
+#: residents, patience from the 12345 time limits, initial capacities from Fang 2024's
+#: description) and integers (weeks and thresholds, which a sampler of continuous priors does
+#: not move in steps).
+CALIBRATED: tuple[str, ...] = (
+    "population.literacy_middle", "population.literacy_older", "population.literacy_concentration",
+    "participation.base", "participation.issue_motive", "participation.efficacy_weight",
+    "participation.trust_weight", "participation.social_weight", "participation.privacy_weight",
+    "participation.quality_weight", "participation.noise", "participation.channel_dissimilarity",
+    "channels.online_cost", "channels.online_literacy_penalty", "channels.hotline_cost",
+    "channels.hotline_literacy_penalty", "channels.offline_cost", "channels.offline_older_discount",
+    "government.cases_per_staff_week", "government.silo_penalty", "government.platform_productivity_gain",
+    "government.satisfaction_late", "government.satisfaction_failed", "government.grid_cases_per_worker",
+    "feedback.resolved_trust_gain", "feedback.resolved_efficacy_gain", "feedback.failed_trust_loss",
+    "feedback.failed_efficacy_loss", "feedback.satisfaction_weight", "feedback.vicarious_weight",
+    "institutions.accountability", "institutions.complaint_scale", "institutions.effort_max",
+    "institutions.escalation", "institutions.transparency_pressure",
+    "capacity.platform_scale", "capacity.training_scale", "capacity.grid_find_rate",
+    "capacity.active_service_effect",
+    "awareness.word_of_mouth", "awareness.forgetting",
+    "enterprises.capacity_per_10k", "social_orgs.capacity_per_10k", "social_orgs.campaign_reach",
+)
+
+#: Residents of a particle's runs (the calibration size): large enough that a pattern's
+#: replication noise is well inside its tolerance, small enough for thousands of particles.
+CALIBRATION_RESIDENTS = 2000
+
+
+def _safe(key: str) -> str:
+    """A parameter key as a pyabc parameter name (no dots)."""
+    return key.replace(".", "__")
+
+
+def _key(name: str) -> str:
+    return name.replace("__", ".")
+
+
+def prior_ranges(keys: Sequence[str] = CALIBRATED) -> dict[str, tuple[float, float]]:
+    """Each calibrated parameter's plausible range (the uniform prior), clipped to its allowed range."""
+    out = {}
+    for key in keys:
+        spec = PARAMETERS[key]
+        if spec.plausible is None or spec.type is not float:
+            raise ValueError(f"{key} has no plausible range or is not a real number")
+        lo, hi = spec.plausible
+        lo = max(lo, spec.low) if spec.low is not None else lo
+        hi = min(hi, spec.high) if spec.high is not None else hi
+        out[key] = (float(lo), float(hi))
+    return out
+
+
+def particle_seed(root: int, values: Mapping[str, float]) -> int:
+    """The seed of a particle's runs: from the root seed and the parameter values (sorted by key,
+    as their exact binary values), so that a particle is simulated the same wherever it runs."""
+    text = repr((int(root), sorted((k, float(v).hex()) for k, v in values.items())))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1
+
+
+def distance(simulated: Mapping[str, float], observed: Mapping[str, float], tolerances: Mapping[str, float]) -> float:
+    """Root of the summed squared gaps, each in units of its pattern's tolerance; infinite when a
+    pattern could not be measured (NaN), so that such a particle is never accepted."""
+    total = 0.0
+    for k, target in observed.items():
+        v = simulated.get(k, float("nan"))
+        if not math.isfinite(v):
+            return math.inf
+        total += ((v - target) / tolerances[k]) ** 2
+    return math.sqrt(total)
+
+
+@dataclass
+class Simulator:
+    """A particle's simulation: every scenario the patterns need, at ``residents``, one
+    replication; returns each pattern's value. Picklable, for pyabc's worker processes."""
+
+    patterns: Sequence[Pattern]
+    root_seed: int
+    residents: int
+
+    def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
+        values = {_key(k): float(v) for k, v in par.items()}
+        tasks = pattern_tasks(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
+                              patterns=self.patterns, residents=self.residents)
+        measured = {(f, r): measure_run(s) for f, r, s in tasks}
+        return {res.pattern.id: res.value for res in pattern_values(self.patterns, measured, 1)}
+
+
+@dataclass
+class CalibrationSettings:
+    """What a calibration runs: which patterns, how many particles and populations, where."""
+
+    patterns: tuple[str, ...] = ()
+    particles: int = 200
+    populations: int = 12
+    min_epsilon: float = 1.0
+    residents: int = CALIBRATION_RESIDENTS
+    seed: int = 2024
+    parameters: tuple[str, ...] = CALIBRATED
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fitting(self) -> list[Pattern]:
+        """The fitting patterns: the named ones, or every pattern not held out."""
+        known = {p.id: p for p in PATTERNS}
+        if self.patterns:
+            bad = [n for n in self.patterns if n not in known]
+            if bad:
+                raise CoGovInputError(f"'{bad[0]}' is not a pattern; allowed: {', '.join(known)}", key="--patterns")
+            return [known[n] for n in self.patterns]
+        return [p for p in PATTERNS if not p.held_out]
+
+
+def check_settings(s: CalibrationSettings) -> None:
+    """One-line input errors before anything runs."""
+    if s.particles < 2:
+        raise CoGovInputError(f"{s.particles}; allowed: at least 2 particles", key="--particles")
+    if s.populations < 1:
+        raise CoGovInputError(f"{s.populations}; allowed: at least 1 population", key="--populations")
+    if not 10 <= s.residents <= 200_000:
+        raise CoGovInputError(f"{s.residents}; allowed: 10 to 200000 residents", key="--residents")
+    if not s.min_epsilon >= 0:
+        raise CoGovInputError(f"{s.min_epsilon}; allowed: a distance of 0 or more", key="--min-epsilon")
+    s.fitting()
+
+
+def check_folder(out: Path, resume: bool) -> None:
+    """A calibration is never written over: a new one needs a folder without one, ``--resume``
+    a folder with one."""
+    if out.exists() and not out.is_dir():
+        raise CoGovInputError("is a file; allowed: a folder for the calibration", source=str(out), key="--out")
+    here = (out / "abc.db").exists() and (out / "calibration.json").exists()
+    if resume and not here:
+        raise CoGovInputError("nothing to resume; allowed: --resume with the folder of a calibration begun before",
+                              source=str(out), key="--resume")
+    if not resume and (out / "abc.db").exists():
+        raise CoGovInputError("a calibration is already here; allowed: --resume to continue it, or another --out",
+                              source=str(out), key="--out")
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of values ``x`` with weights ``w`` (the inverse of the weighted
+    empirical distribution function, midpoint convention)."""
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    x, w = x[w > 0], w[w > 0]
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cum, x))
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2."""
+    w = np.asarray(w, float)
+    return float(w.sum() ** 2 / (w * w).sum()) if w.size else 0.0
+
+
+def identifiability(samples: Any, weights: np.ndarray, ranges: Mapping[str, tuple[float, float]]) -> Any:
+    """Per parameter: prior range, posterior median and 90% interval, the interval's width as a
+    share of the prior's 90% width (near 1: the patterns leave it free; small: they pin it down),
+    and the parameter it is most correlated with in the posterior (weighted)."""
+    import pandas as pd
+
+    keys = list(ranges)
+    x = samples[keys].to_numpy(float)
+    w = np.asarray(weights, float) / np.sum(weights)
+    mean = w @ x
+    cov = (x - mean).T @ ((x - mean) * w[:, None])
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 0.0)
+    corr = np.nan_to_num(corr)
+    rows = []
+    for i, k in enumerate(keys):
+        lo, hi = ranges[k]
+        q05, q50, q95 = (weighted_quantile(x[:, i], w, q) for q in (0.05, 0.5, 0.95))
+        j = int(np.argmax(np.abs(corr[i]))) if len(keys) > 1 else i
+        rows.append({"parameter": k, "prior_low": lo, "prior_high": hi, "median": q50, "q05": q05, "q95": q95,
+                     "width_share": (q95 - q05) / (0.9 * (hi - lo)) if hi > lo else float("nan"),
+                     "most_correlated": keys[j] if j != i else "", "correlation": float(corr[i, j]) if j != i else 0.0})
+    return pd.DataFrame(rows).sort_values("width_share").reset_index(drop=True)
+
+
+def point_estimate(samples: Any, weights: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
+    """The weighted posterior median of each parameter, rounded to 4 significant digits (the
+    shipped defaults carry no false precision)."""
+    return {k: float(f"{weighted_quantile(samples[k].to_numpy(float), weights, 0.5):.4g}") for k in keys}
+
+
+def point_estimate_toml(point: Mapping[str, float], *, note: str) -> str:
+    """The point estimate as the TOML of ``cogov_sim/data/calibrated.toml``: sections as in a
+    scenario file."""
+    lines = [f"# {line}" if line else "#" for line in note.splitlines()] + [""]
+    sections: dict[str, list[str]] = {}
+    for key, value in point.items():
+        section, name = key.split(".", 1)
+        sections.setdefault(section, []).append(f"{name} = {value!r}")
+    for section, items in sections.items():
+        lines += [f"[{section}]", *items, ""]
+    return "\n".join(lines)
+
+
+def _sampler(workers: int, scheduler: str | None):
+    import pyabc
+
+    if scheduler:
+        from cogov_sim.experiments.executors import DaskExecutor
+
+        ex = DaskExecutor(scheduler)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=ex.client, batch_size=1), ex
+    if workers <= 1:
+        return pyabc.sampler.SingleCoreSampler(), None
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers), None
+
+
+def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, scheduler: str | None = None,
+              resume: bool = False, progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run (or, with ``resume``, continue) an ABC-SMC calibration into ``out`` and write its
+    outputs. ``progress`` is called after each population with its diagnostics and an estimate
+    of the time left. Returns the diagnostics."""
+    import logging
+
+    import pyabc
+
+    check_settings(settings)
+    fitting = settings.fitting()
+    ranges = prior_ranges(settings.parameters)
+    observed = {p.id: p.target for p in fitting}
+    tol = {p.id: p.tolerance for p in fitting}
+    check_folder(out, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "abc.db"
+    state_file = out / "calibration.json"
+    for name in ("pyabc", "ABC", "Sampler", "Distance", "Epsilon", "Acceptor", "History"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
+    np.random.seed(settings.seed % 2**32)  # noqa: NPY002 - pyabc draws particles from numpy's global generator
+    prior = pyabc.Distribution(**{_safe(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in ranges.items()})
+    sim = Simulator(fitting, settings.seed, settings.residents)
+    sampler, dask = _sampler(workers, scheduler)
+    abc = pyabc.ABCSMC(sim, prior, lambda x, x0: distance(x, x0, tol), population_size=settings.particles,
+                       sampler=sampler)
+    manifest = {"settings": {**settings.__dict__, "parameters": list(settings.parameters), "patterns": [p.id for p in fitting]},
+                "priors": ranges, "observed": observed, "tolerances": tol}
+    try:
+        if resume:
+            saved = json.loads(state_file.read_text())
+            if saved["settings"]["parameters"] != manifest["settings"]["parameters"] or \
+                    saved["settings"]["patterns"] != manifest["settings"]["patterns"]:
+                raise CoGovInputError("the calibration in this folder fitted other parameters or patterns; allowed: "
+                                      "--resume with the same settings", source=str(out), key="--resume")
+            abc.load("sqlite:///" + str(db), saved["run_id"])
+        else:
+            history = abc.new("sqlite:///" + str(db), observed)
+            manifest["run_id"] = history.id
+            state_file.write_text(json.dumps(manifest, indent=1))
+        history = abc.history
+        done = len(_diagnostics(history)["populations"])
+        if done < settings.populations and not (done and history.get_all_populations()["epsilon"].iloc[-1]
+                                                <= settings.min_epsilon):
+            with _Monitor(str(db), history.id, done, settings.populations, progress):
+                abc.run(max_nr_populations=settings.populations - done, minimum_epsilon=settings.min_epsilon)
+        diag = _diagnostics(history)
+    finally:
+        if dask is not None:
+            dask.close()
+    write_outputs(out, history, ranges, settings, diag)
+    return diag
+
+
+class _Monitor:
+    """Reports each population as pyabc stores it (a thread reading the database every
+    ``every`` seconds), with the time it took and an estimate of the time left."""
+
+    def __init__(self, db: str, run_id: int, done: int, total: int,
+                 progress: Callable[[dict[str, Any]], None] | None, every: float = 2.0):
+        import threading
+
+        self.db, self.run_id, self.seen, self.total, self.progress, self.every = db, run_id, done, total, progress, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _Monitor:
+        self.started = self.last = time.perf_counter()
+        self.first = self.seen
+        if self.progress is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._report()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            self._report()
+
+    def _report(self) -> None:
+        if self.progress is None:
+            return
+        import pyabc
+
+        try:
+            diag = _diagnostics(pyabc.History("sqlite:///" + self.db, _id=self.run_id))
+        except Exception:  # the database is being written: try again at the next look
+            return
+        while self.seen < len(diag["populations"]):
+            now = time.perf_counter()
+            row = dict(diag["populations"][self.seen])
+            self.seen += 1
+            per = (now - self.started) / max(1, self.seen - self.first)
+            row.update(wall_seconds=now - self.last, of=self.total, eta_seconds=per * (self.total - self.seen))
+            self.last = now
+            self.progress(row)
+
+
+def _diagnostics(history) -> dict[str, Any]:
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    rows = []
+    for _, row in pops.iterrows():
+        t = int(row["t"])
+        _, w = history.get_distribution(m=0, t=t)
+        rows.append({"population": t, "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
+                     "particles": int(row["particles"]), "acceptance_rate": float(row["particles"] / row["samples"]),
+                     "effective_sample_size": effective_sample_size(w)})
+    return {"populations": rows, "simulations": int(sum(r["simulations"] for r in rows))}
+
+
+def write_outputs(out: Path, history, ranges: Mapping[str, tuple[float, float]], settings: CalibrationSettings,
+                  diag: Mapping[str, Any]) -> None:
+    """The posterior, every population, diagnostics, identifiability, point estimate and figures."""
+    import pandas as pd
+
+    def frame(t: int | None) -> pd.DataFrame:
+        df, w = history.get_distribution(m=0, t=t)
+        df = df.rename(columns=_key)[list(ranges)].reset_index(drop=True)
+        df["weight"] = np.asarray(w, float)
+        return df
+
+    last = frame(None)
+    last.to_parquet(out / "posterior.parquet", index=False)
+    pops = [frame(r["population"]).assign(population=r["population"]) for r in diag["populations"]]
+    pd.concat(pops, ignore_index=True).to_parquet(out / "populations.parquet", index=False)
+    (out / "diagnostics.json").write_text(json.dumps(diag, indent=1))
+    ident = identifiability(last, last["weight"].to_numpy(), ranges)
+    ident.to_csv(out / "identifiability.csv", index=False)
+    point = point_estimate(last, last["weight"].to_numpy(), list(ranges))
+    eps = diag["populations"][-1]["epsilon"] if diag["populations"] else float("nan")
+    note = (f"The calibrated parameters of cogov_sim: weighted posterior medians of an ABC-SMC calibration\n"
+            f"(cogov calibrate: {settings.particles} particles, {len(diag['populations'])} populations, last tolerance\n"
+            f"{eps:.3g} in units of the patterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
+    (out / "point_estimate.toml").write_text(point_estimate_toml(point, note=note))

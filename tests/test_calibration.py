@@ -1,0 +1,137 @@
+"""Bayesian calibration (cogov calibrate): its pieces on hand-checked cases, and a reduced
+calibration end to end through the command line, resumed, with its files read back."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cogov_sim.model.parameters import PARAMETERS
+from cogov_sim.validation import calibration as cal
+from cogov_sim.validation.patterns import PATTERNS
+
+
+def cogov(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cogov_sim.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=900)
+
+
+def test_every_calibrated_parameter_is_a_real_number_with_a_prior_inside_its_allowed_range():
+    ranges = cal.prior_ranges()
+    assert len(ranges) == len(set(cal.CALIBRATED)) >= 30
+    for key, (lo, hi) in ranges.items():
+        spec = PARAMETERS[key]
+        assert spec.type is float and not spec.lever and lo < hi
+        assert spec.low is None or lo >= spec.low
+        assert spec.high is None or hi <= spec.high
+
+
+def test_distance_is_in_units_of_each_tolerance_and_never_accepts_an_unmeasured_pattern():
+    obs, tol = {"a": 0.5, "b": 3.0}, {"a": 0.1, "b": 1.5}
+    assert cal.distance({"a": 0.8, "b": 9.0}, obs, tol) == pytest.approx(5.0)  # 3 and 4 tolerances away
+    assert cal.distance({"a": 0.5, "b": 3.0}, obs, tol) == 0.0
+    assert cal.distance({"a": float("nan"), "b": 3.0}, obs, tol) == math.inf
+
+
+def test_a_particles_seed_depends_on_the_root_and_every_value_only():
+    v = {"x.a": 0.25, "x.b": 1.0}
+    assert cal.particle_seed(1, v) == cal.particle_seed(1, dict(reversed(v.items())))
+    assert cal.particle_seed(1, v) != cal.particle_seed(2, v)
+    assert cal.particle_seed(1, v) != cal.particle_seed(1, {**v, "x.b": np.nextafter(1.0, 2.0)})
+    assert 0 <= cal.particle_seed(1, v) < 2**63
+
+
+def test_weighted_quantiles_and_effective_sample_size_on_hand_checked_cases():
+    x = np.array([3.0, 1.0, 2.0])
+    assert cal.weighted_quantile(x, np.ones(3), 0.5) == pytest.approx(2.0)
+    # all weight on one value: every quantile is that value
+    assert cal.weighted_quantile(x, np.array([0.0, 1.0, 0.0]), 0.9) == pytest.approx(1.0)
+    assert cal.effective_sample_size(np.ones(10)) == pytest.approx(10.0)
+    assert cal.effective_sample_size(np.array([1.0, 0.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_identifiability_tells_a_pinned_parameter_from_a_free_one():
+    rng = np.random.default_rng(3)
+    n = 2000
+    free = rng.uniform(0, 1, n)
+    pinned = rng.normal(0.5, 0.02, n)
+    follower = pinned * 2 + rng.normal(0, 0.001, n)
+    post = pd.DataFrame({"a": free, "b": pinned, "c": follower})
+    table = cal.identifiability(post, np.ones(n), {"a": (0.0, 1.0), "b": (0.0, 1.0), "c": (0.0, 2.0)}).set_index(
+        "parameter")
+    assert table.loc["a", "width_share"] == pytest.approx(1.0, abs=0.05)
+    assert table.loc["b", "width_share"] < 0.1
+    assert table.loc["b", "most_correlated"] == "c" and table.loc["b", "correlation"] > 0.99
+
+
+def test_the_point_estimate_is_written_as_sections_that_read_back():
+    text = cal.point_estimate_toml({"government.satisfaction_late": 0.7123, "participation.base": -2.4},
+                                   note="a note\nover two lines")
+    data = tomllib.loads(text)
+    assert data == {"government": {"satisfaction_late": 0.7123}, "participation": {"base": -2.4}}
+    assert text.startswith("# a note\n# over two lines")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["--particles", "1"], "--particles"),
+    (["--populations", "0"], "--populations"),
+    (["--residents", "5"], "--residents"),
+    (["--patterns", "no_such_pattern"], "is not a pattern"),
+    (["--resume"], "nothing to resume"),
+    (["--workers", "0"], "--workers"),
+])
+def test_bad_calibrate_input_is_one_line_and_exit_2(tmp_path, args, fragment):
+    res = cogov("calibrate", "--out", str(tmp_path / "cal"), *args)
+    assert res.returncode == 2, res.stderr
+    assert fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "cal").exists()
+
+
+@pytest.mark.slow
+def test_a_reduced_calibration_runs_end_to_end_resumes_and_never_overwrites(tmp_path):
+    out = tmp_path / "cal"
+    args = ["calibrate", "--particles", "6", "--residents", "300", "--workers", "2", "--out", str(out)]
+    first = cogov(*args, "--populations", "2")
+    assert first.returncode == 0, first.stderr
+    assert "population 1/2" in first.stderr and "min left" in first.stderr
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert list(post.columns) == [*cal.CALIBRATED, "weight"] and len(post) == 6
+    assert post["weight"].sum() == pytest.approx(1.0)
+    ranges = cal.prior_ranges()
+    for key, (lo, hi) in ranges.items():
+        assert post[key].between(lo, hi).all(), key
+    diag = json.loads((out / "diagnostics.json").read_text())
+    eps = [p["epsilon"] for p in diag["populations"]]
+    assert len(eps) == 2 and eps[1] <= eps[0]
+    assert all(0 < p["acceptance_rate"] <= 1 and 1 - 1e-9 <= p["effective_sample_size"] <= 6 + 1e-9 for p in diag["populations"])
+    point = tomllib.loads((out / "point_estimate.toml").read_text())
+    flat = {f"{sec}.{k}": v for sec, items in point.items() for k, v in items.items()}
+    assert set(flat) == set(cal.CALIBRATED)
+    assert not [(k, v) for k, v in flat.items() if not ranges[k][0] <= v <= ranges[k][1]]
+    ident = pd.read_csv(out / "identifiability.csv")
+    assert set(ident["parameter"]) == set(cal.CALIBRATED)
+    for name in ("marginals.png", "pairs.png"):
+        assert (out / name).stat().st_size > 10_000
+    before = (out / "posterior.parquet").read_bytes()
+    again = cogov(*args, "--populations", "3")
+    assert again.returncode == 2 and "already here" in again.stderr
+    assert (out / "posterior.parquet").read_bytes() == before
+    resumed = cogov(*args, "--populations", "3", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "population 3/3" in resumed.stderr
+    diag = json.loads((out / "diagnostics.json").read_text())
+    assert len(diag["populations"]) == 3 and diag["populations"][2]["epsilon"] <= eps[1]
+    assert len(pd.read_parquet(out / "populations.parquet")) == 18
+
+
+def test_the_fitting_patterns_are_those_not_held_out():
+    fitting = cal.CalibrationSettings().fitting()
+    assert [p.id for p in fitting] == [p.id for p in PATTERNS if not p.held_out]
+    assert cal.CalibrationSettings(patterns=("reply_rate_online",)).fitting()[0].id == "reply_rate_online"
