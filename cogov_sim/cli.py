@@ -310,6 +310,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / "compare" / stamp
     check_new_folder(out)
     plan(scenarios)  # e.g. two scenarios of one name: an error before workers start
+    draws = []
+    if args.posterior is not None:
+        from cogov_sim.analysis.compare import posterior_draws
+
+        root = int(scenarios[0].run.seed if args.seed is None else args.seed)
+        draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, root)
+        for s in scenarios:  # every draw must make a valid scenario: checked before any run
+            for d in draws[:1]:
+                s.with_values(d, source=str(args.posterior_file or "the shipped posterior"))
     executor = make_executor(args.workers, args.scheduler)
     bar = None
     if not args.quiet:
@@ -324,7 +333,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     try:
         cmp = run_comparison(scenarios, replications=args.replications, seed=args.seed, executor=executor,
-                             progress=progress)
+                             progress=progress, draws=draws)
     except CompareRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -465,7 +474,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         eta = d["eta_seconds"]
         print(f"population {d['population'] + 1}/{d['of']}: tolerance {d['epsilon']:.3g}, acceptance "
               f"{d['acceptance_rate']:.1%}, effective sample size {d['effective_sample_size']:.0f}, "
-              f"{d['wall_seconds']:.0f} s; at most {eta / 60:.1f} min left", file=sys.stderr, flush=True)
+              f"{d['wall_seconds']:.0f} s; about {eta / 60:.1f} min left at this pace", file=sys.stderr, flush=True)
 
     diag = calibrate(settings, out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
     from cogov_sim.present.plots import calibration_figures
@@ -476,6 +485,39 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{last['epsilon']:.3g}, effective sample size {last['effective_sample_size']:.0f}; posterior, diagnostics, "
           f"identifiability, point estimate and figures in {out}")
     return 0
+
+
+def read_posterior(path: str | None):
+    """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
+    (``cogov_sim/data/posterior.parquet``): its parameters must be calibrated parameters."""
+    import pandas as pd
+
+    from cogov_sim.model.parameters import PARAMETERS
+
+    if path is None:
+        from importlib.resources import files
+
+        shipped = files("cogov_sim").joinpath("data", "posterior.parquet")
+        if not shipped.is_file():
+            raise CoGovInputError("no posterior is shipped with this version; allowed: --posterior-file with the "
+                                  "posterior.parquet of cogov calibrate", key="--posterior")
+        source, where = str(shipped), shipped
+    else:
+        source, where = path, Path(path)
+        if not where.is_file():
+            raise CoGovInputError("no such file; allowed: the posterior.parquet of cogov calibrate", source=source,
+                                  key="--posterior-file")
+    try:
+        post = pd.read_parquet(where)
+    except Exception as exc:  # not Parquet, or damaged
+        raise CoGovInputError(f"cannot be read as Parquet ({exc.__class__.__name__}); allowed: the posterior.parquet "
+                              "of cogov calibrate", source=source, key="--posterior-file") from None
+    unknown = [c for c in post.columns if c != "weight" and c not in PARAMETERS]
+    if unknown or "weight" not in post.columns or len(post) == 0:
+        what = f"'{unknown[0]}' is not a parameter" if unknown else "no 'weight' column or no rows"
+        raise CoGovInputError(f"{what}; allowed: the posterior.parquet of cogov calibrate", source=source,
+                              key="--posterior-file")
+    return post
 
 
 def _patterns(args: argparse.Namespace, executor) -> int:
@@ -740,6 +782,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter in every scenario")
+    p.add_argument("--posterior", type=int, metavar="N", help="run every scenario under N parameter sets drawn from "
+                   "the calibration's posterior (each with the same --replications seeds), so that intervals hold "
+                   "parameter uncertainty too and the report tells it from chance")
+    p.add_argument("--posterior-file", metavar="PATH", help="the posterior.parquet of a calibration (default: the "
+                   "shipped one)")
     p.add_argument("--out", help="report folder (default results/compare/<time>/)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -135,3 +135,65 @@ def test_the_fitting_patterns_are_those_not_held_out():
     fitting = cal.CalibrationSettings().fitting()
     assert [p.id for p in fitting] == [p.id for p in PATTERNS if not p.held_out]
     assert cal.CalibrationSettings(patterns=("reply_rate_online",)).fitting()[0].id == "reply_rate_online"
+
+
+#: What a scenario may set besides the one calibrated model: its levers and what changes them
+#: (interventions, shocks, pilots), its run (horizon, seed, burn-in), its size and make-up (the
+#: street's communities, network, residents and how they differ between communities) and its
+#: money (the budget, which planners set like a lever).
+SCENARIO_OWN = ("scenario.", "levers.", "run.", "space.", "network.", "population.residents",
+                "population.community_size_cv", "population.share_older", "population.share_young",
+                "population.older_share_spread", "issues.community_rate_spread", "government.budget")
+
+
+def test_every_scenario_uses_the_one_calibrated_model():
+    """Pattern scenarios differ from policy scenarios only in levers, events, size and horizon:
+    no shipped scenario (docking cases aside: they isolate one mechanism) sets a behavioural
+    parameter of its own."""
+    from cogov_sim.model.parameters import SECTIONS
+    from cogov_sim.model.scenario import Scenario, load_scenario
+    from cogov_sim.model.shipped import entries
+
+    default = Scenario()
+    files = [e for e in entries("scenarios") if not e.name.startswith("docking/") and not e.own]
+    assert len(files) >= 15
+    for entry in files:
+        s = load_scenario(entry.path)
+        own = [f"{sec}.{name}" for sec in SECTIONS for name in vars(getattr(default, sec))
+               if not f"{sec}.{name}".startswith(SCENARIO_OWN)
+               and getattr(getattr(s, sec), name) != getattr(getattr(default, sec), name)]
+        assert not own, f"{entry.name} sets {own}"
+
+
+def test_calibrated_defaults_replace_the_values_written_in_a_section(monkeypatch):
+    from dataclasses import dataclass
+
+    from cogov_sim.model import parameters as P
+
+    monkeypatch.setattr(P, "CALIBRATED_DEFAULTS", {"demo": {"rate": 0.7}})
+
+    @dataclass(frozen=True)
+    @P.calibrated("demo")
+    class Demo:
+        rate: float = P.p(0.5, "share", "a rate", "a source", 0.0, 1.0, plausible=(0.2, 0.8), why="a reason")
+        other: float = P.p(1.0, "share", "another", "a source", 0.0, 2.0, plausible=(0.5, 2.0), why="a reason")
+
+    assert Demo().rate == 0.7 and Demo().other == 1.0
+    monkeypatch.setattr(P, "CALIBRATED_DEFAULTS", {"demo": {"missing": 0.7}})
+    with pytest.raises(ValueError, match="demo.missing"):
+        @dataclass(frozen=True)
+        @P.calibrated("demo")
+        class Broken:
+            rate: float = P.p(0.5, "share", "a rate", "a source", 0.0, 1.0, plausible=(0.2, 0.8), why="a reason")
+
+
+def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
+    from cogov_sim.model.parameters import CALIBRATED_DEFAULTS, PARAMETERS
+    from cogov_sim.model.scenario import Scenario
+
+    s = Scenario()
+    for section, items in CALIBRATED_DEFAULTS.items():
+        for name, value in items.items():
+            assert f"{section}.{name}" in cal.CALIBRATED
+            assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
+            assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: weighted posterior median")

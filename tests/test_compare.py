@@ -384,3 +384,68 @@ def test_every_table_of_the_report_fits_a_1400_pixel_window(report):
         browser.close()
     assert len(widths) >= 5 and lang == "zh-CN"
     assert all(scroll <= client + 1 for scroll, client in widths), widths  # nothing cut off or scrolled sideways
+
+
+# ------------------------------------------------------------------------ parameter uncertainty
+def test_uncertainty_split_on_a_hand_checked_case():
+    from cogov_sim.analysis.compare import uncertainty_split
+
+    # two draws of three seeds: draw means 1 and 3 (between-draw variance 2), within-draw variance 1
+    values = np.array([0.0, 1.0, 2.0, 2.0, 3.0, 4.0])
+    split = uncertainty_split(values, [0, 0, 0, 1, 1, 1])
+    assert split["chance_var"] == pytest.approx(1.0)
+    assert split["parameter_var"] == pytest.approx(2.0 - 1.0 / 3)
+    assert split["parameter_share"] == pytest.approx((5 / 3) / (5 / 3 + 1))
+    assert split["draws_above_zero"] == 1.0
+    # the same values, each draw spread like the other: no parameter variance left
+    assert uncertainty_split(np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0]), [0, 0, 0, 1, 1, 1])["parameter_share"] == 0.0
+
+
+def test_posterior_draws_follow_the_weights_and_the_seed():
+    from cogov_sim.analysis.compare import posterior_draws
+
+    post = pd.DataFrame({"participation.base": [-3.0, -2.0], "weight": [0.0, 1.0]})
+    draws = posterior_draws(post, 5, seed=1)
+    assert draws == [{"participation.base": -2.0}] * 5  # no weight, never drawn
+    post = pd.DataFrame({"participation.base": np.linspace(-3, -2, 50), "weight": np.ones(50)})
+    assert posterior_draws(post, 8, seed=3) == posterior_draws(post, 8, seed=3)
+    assert posterior_draws(post, 8, seed=3) != posterior_draws(post, 8, seed=4)
+
+
+def _posterior_file(path):
+    pd.DataFrame({"government.cases_per_staff_week": [1.5, 4.5], "participation.base": [-3.2, -1.8],
+                  "weight": [0.5, 0.5]}).to_parquet(path, index=False)
+    return path
+
+
+def test_compare_with_posterior_draws_separates_parameters_from_chance(tmp_path):
+    post = _posterior_file(tmp_path / "posterior.parquet")
+    out = tmp_path / "o"
+    res = cogov("compare", "baseline", "active_service", "--replications", "2", "--posterior", "3",
+                "--posterior-file", str(post), "--out", str(out), *TINY_ARGS)
+    assert res.returncode == 0, res.stderr
+    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    assert len(manifest["posterior_draws"]) == 3 and manifest["draw_of_replication"] == [0, 0, 1, 1, 2, 2]
+    assert manifest["replication_seeds"][:2] == manifest["replication_seeds"][2:4]  # every draw sees the same seeds
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "How sure: the model's parameters and chance" in md and "from parameters" in md
+    assert "3 parameter sets drawn from the calibration's posterior" in md
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--posterior", "1"], "--posterior"),
+    (["--posterior", "2", "--posterior-file", "missing.parquet"], "no such file"),
+])
+def test_bad_posterior_input_one_line_exit_2(tmp_path, args, fragment):
+    res = cogov("compare", "baseline", "--replications", "2", "--out", str(tmp_path / "o"), *args, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    assert fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_posterior_with_an_unknown_parameter_is_refused(tmp_path):
+    bad = tmp_path / "p.parquet"
+    pd.DataFrame({"participation.no_such": [1.0], "weight": [1.0]}).to_parquet(bad, index=False)
+    res = cogov("compare", "baseline", "--replications", "2", "--posterior", "2", "--posterior-file", str(bad),
+                "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "participation.no_such" in res.stderr and "p.parquet" in res.stderr

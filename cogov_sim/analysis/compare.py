@@ -45,7 +45,7 @@ import hashlib
 import json
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,6 +262,11 @@ class Comparison:
     runs: dict[tuple[int, int], dict[str, Any]]
     wall_s: float = 0.0
     executor: str = ""
+    #: With parameter uncertainty (``cogov compare --posterior N``): the posterior draws, each a
+    #: parameter set, and the draw each replication ran with (replication i = draw i // seeds per
+    #: draw, under seed i % seeds per draw: every draw sees the same seeds).
+    draws: list[dict[str, float]] = field(default_factory=list)
+    draw_of: list[int] = field(default_factory=list)
 
     @property
     def replications(self) -> int:
@@ -278,10 +283,28 @@ class Comparison:
         return np.stack([self.runs[v, r]["series"][name] for r in range(self.replications)])
 
 
+def posterior_draws(posterior: pd.DataFrame, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` parameter sets drawn from a calibration's posterior (its particles, resampled with
+    their weights, with replacement) by a generator seeded from ``seed``: the same seed gives the
+    same draws."""
+    if n < 2:
+        raise CoGovInputError(f"{n} posterior draws give no parameter uncertainty; allowed: an integer from 2",
+                              key="--posterior")
+    keys = [c for c in posterior.columns if c != "weight"]
+    w = posterior["weight"].to_numpy(float) if "weight" in posterior else np.ones(len(posterior))
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x9057]))
+    rows = rng.choice(len(posterior), size=n, replace=True, p=w / w.sum())
+    return [{k: float(posterior[k].iloc[i]) for k in keys} for i in rows]
+
+
 def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: int | None = None, executor=None,
-                   progress: Callable[[int, int], None] | None = None) -> Comparison:
+                   progress: Callable[[int, int], None] | None = None,
+                   draws: Sequence[Mapping[str, float]] = ()) -> Comparison:
     """Run every scenario (and the counterfactuals of pilot scenarios) under the same
-    ``replications`` seeds spawned from ``seed`` (default: the first scenario's root seed)."""
+    ``replications`` seeds spawned from ``seed`` (default: the first scenario's root seed).
+    With ``draws`` (parameter sets from a posterior, :func:`posterior_draws`), every scenario runs
+    under every draw with the same seeds: ``len(draws) * replications`` runs each, so that
+    parameter uncertainty and chance can be told apart (:func:`uncertainty_split`)."""
     from cogov_sim.experiments.executors import SerialExecutor
 
     if not isinstance(replications, int) or replications < 2:
@@ -291,10 +314,17 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
         raise CoGovInputError("no scenario given; allowed: one or more scenario files", key="SCENARIO")
     root = int(scenarios[0].run.seed if seed is None else seed)
     p = plan(scenarios)
-    seeds = replication_seeds(root, replications)
+    per_draw = replication_seeds(root, replications)
+    draws = [dict(d) for d in draws]
+    draw_of = [i // replications for i in range(len(draws) * replications)] if draws else []
+    seeds = [per_draw[i % replications] for i in range(len(draws) * replications)] if draws else per_draw
     track = tuple(dict.fromkeys(pl.evaluate for v in p.variants for pl in v.scenario.pilots)) or ("participation_rate",)
-    tasks = [CompareTask(v, r, seeds[r], var.scenario, track, links=r == 0)
-             for r in range(replications) for v, var in enumerate(p.variants)]
+
+    def scenario(var: Variant, r: int) -> Scenario:
+        return var.scenario.with_values(draws[draw_of[r]], source="posterior") if draws else var.scenario
+
+    tasks = [CompareTask(v, r, seeds[r], scenario(var, r), track, links=r == 0)
+             for r in range(len(seeds)) for v, var in enumerate(p.variants)]
     executor = executor or SerialExecutor()
     runs: dict[tuple[int, int], dict[str, Any]] = {}
     t0 = time.perf_counter()
@@ -309,7 +339,29 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
         if progress is not None:
             progress(len(runs), len(tasks))
     return Comparison(p, root, seeds, runs, wall_s=time.perf_counter() - t0,
-                      executor=getattr(executor, "description", type(executor).__name__))
+                      executor=getattr(executor, "description", type(executor).__name__), draws=draws, draw_of=draw_of)
+
+
+def uncertainty_split(values: np.ndarray, draw_of: Sequence[int]) -> dict[str, float]:
+    """How much of the spread of ``values`` (one per replication) comes from the parameters and
+    how much from chance, when replications are grouped by posterior draw with the same number
+    of seeds each (the law of total variance): the variance within a draw is chance; the variance
+    of the draws' means less the chance it still holds (within / seeds per draw) is the
+    parameters'. Returns both variances, the parameters' share of their sum, and the share of
+    draws whose mean is above zero (for a difference: how many plausible parameter sets give it
+    that sign)."""
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(draw_of)
+    ids = np.unique(groups)
+    means = np.array([values[groups == g].mean() for g in ids])
+    per = values.size // ids.size
+    within = float(np.mean([values[groups == g].var(ddof=1) for g in ids])) if per > 1 else float("nan")
+    between = float(means.var(ddof=1)) if ids.size > 1 else float("nan")
+    param = max(between - (within / per if per > 1 else 0.0), 0.0)
+    total = param + within
+    return {"parameter_var": param, "chance_var": within,
+            "parameter_share": param / total if total > 0 else float("nan"),
+            "draws_above_zero": float(np.mean(means > 0))}
 
 
 # --------------------------------------------------------------------------------------- analysis
@@ -324,7 +376,11 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
                                     for r in range(cmp.replications)]) for k in KPIS} for v in variants}
     for v in variants:
         for k in KPIS:
-            m, lo, hi = poisson_mean_ci(values[v][k.name]) if k.kind == "count" else mean_ci(values[v][k.name])
+            if cmp.draws:  # one mean per posterior draw: the interval holds the parameters' uncertainty too
+                groups = np.asarray(cmp.draw_of)
+                m, lo, hi = mean_ci(np.array([values[v][k.name][groups == g].mean() for g in np.unique(groups)]))
+            else:
+                m, lo, hi = poisson_mean_ci(values[v][k.name]) if k.kind == "count" else mean_ci(values[v][k.name])
             if k.bounded:
                 lo, hi = np.clip(lo, 0.0, k.scale), np.clip(hi, 0.0, k.scale)
             elif k.nonnegative:
@@ -334,7 +390,14 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
             if v == ref:
                 row.update(diff=np.nan, diff_low=np.nan, diff_high=np.nan)
             else:
-                d, dlo, dhi = mean_ci(values[v][k.name] - values[ref][k.name])
+                diff = values[v][k.name] - values[ref][k.name]
+                if cmp.draws:  # the interval of the posterior's mean effect: one mean per draw
+                    groups = np.asarray(cmp.draw_of)
+                    d, dlo, dhi = mean_ci(np.array([diff[groups == g].mean() for g in np.unique(groups)]))
+                    split = uncertainty_split(diff, cmp.draw_of)
+                    row.update(parameter_share=split["parameter_share"], draws_above_zero=split["draws_above_zero"])
+                else:
+                    d, dlo, dhi = mean_ci(diff)
                 row.update(diff=float(d), diff_low=float(dlo), diff_high=float(dhi))
             rows.append(row)
     return pd.DataFrame(rows)

@@ -105,6 +105,43 @@ def p(
     return field(default=default, metadata=meta)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Calibrated defaults: the point estimate of the Bayesian calibration (cogov calibrate), kept in
+# one data file that every scenario's defaults come from.
+# --------------------------------------------------------------------------------------------
+CALIBRATION_SOURCE = ("calibrated: weighted posterior median of the ABC-SMC calibration to the observed patterns "
+                      "(cogov calibrate; cogov_sim/data/calibrated.toml; docs/validation.md)")
+
+
+def _calibrated_defaults() -> dict[str, dict[str, float]]:
+    """``cogov_sim/data/calibrated.toml``: the calibrated value of each calibrated parameter, by
+    section (the format of a calibration's ``point_estimate.toml``); empty without the file."""
+    import tomllib
+    from importlib.resources import files
+
+    path = files("cogov_sim").joinpath("data", "calibrated.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+CALIBRATED_DEFAULTS: dict[str, dict[str, float]] = _calibrated_defaults()
+
+
+def calibrated(section: str):
+    """Class decorator (below ``@dataclass``): the section's calibrated parameters take their
+    default from :data:`CALIBRATED_DEFAULTS` instead of the value written in the class."""
+
+    def apply(cls: type) -> type:
+        for name, value in CALIBRATED_DEFAULTS.get(section, {}).items():
+            f = cls.__dict__.get(name)
+            if not isinstance(f, dataclasses.Field) or not isinstance(f.default, float):
+                raise ValueError(f"cogov_sim/data/calibrated.toml: {section}.{name} is not a real-valued parameter")
+            f.default = float(value)
+        return cls
+
+    return apply
+
+
 # --------------------------------------------------------------------------------------------
 # Sections. Sources: Fang (2024) is the seed paper; "calibrated" values were set so that the
 # baseline reproduces the patterns of docs/validation.md; "modelling choice" values carry the
@@ -216,6 +253,7 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+@calibrated("population")
 class Population:
     """Residents: how many, their ages, digital literacy and starting attitudes."""
 
@@ -338,6 +376,7 @@ class Issues:
 
 
 @dataclass(frozen=True)
+@calibrated("participation")
 class Participation:
     """The participation choice: a nested logit over staying silent and the three channels, whose
     upper level is a random-utility threshold rule (Granovetter 1978; McFadden 1978)."""
@@ -385,6 +424,7 @@ class Participation:
 
 
 @dataclass(frozen=True)
+@calibrated("channels")
 class Channels:
     """Costs of the participation channels, in utility units."""
 
@@ -413,6 +453,7 @@ class Channels:
 
 
 @dataclass(frozen=True)
+@calibrated("government")
 class Government:
     """The grassroots government's starting capacities."""
 
@@ -508,6 +549,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
+@calibrated("feedback")
 class Feedback:
     """How outcomes change residents' trust and efficacy (paper 2.2)."""
 
@@ -615,6 +657,7 @@ class DataRisk:
 
 
 @dataclass(frozen=True)
+@calibrated("capacity")
 class CapacityChange:
     """How money and programmes change capacities, slowly (paper 4.1, 4.3)."""
 
@@ -655,6 +698,7 @@ class CapacityChange:
 
 
 @dataclass(frozen=True)
+@calibrated("enterprises")
 class Enterprises:
     """Enterprises: capacity, CSR, technology, and data they process."""
 
@@ -682,6 +726,7 @@ class Enterprises:
 
 
 @dataclass(frozen=True)
+@calibrated("social_orgs")
 class SocialOrgs:
     """Community organisations, NGOs, volunteer groups and professional/academic third parties."""
 
@@ -716,6 +761,7 @@ class SocialOrgs:
 
 
 @dataclass(frozen=True)
+@calibrated("institutions")
 class Institutions:
     """How the government, enterprises and social organisations decide: which policy each kind
     follows (cogov_sim.model.policies) and the coefficients of the shipped policies."""
@@ -808,6 +854,7 @@ class Institutions:
 
 
 @dataclass(frozen=True)
+@calibrated("awareness")
 class Awareness:
     """Awareness of the participation channels: complex contagion (Centola & Macy 2007)."""
 
@@ -1035,8 +1082,10 @@ def _build_specs() -> dict[str, ParamSpec]:
             typ = hints[f.name]
             base_type = tuple if getattr(typ, "__origin__", None) is tuple else typ
             key = f"{section}.{f.name}"
+            fitted = f.name in CALIBRATED_DEFAULTS.get(section, {})
             specs[key] = ParamSpec(
-                key=key, type=base_type, default=f.default, unit=m["unit"], doc=m["doc"], source=m["source"],
+                key=key, type=base_type, default=f.default, unit=m["unit"], doc=m["doc"],
+                source=f"{CALIBRATION_SOURCE}; before: {m['source']}" if fitted else m["source"],
                 low=m["low"], high=m["high"], choices=m["choices"], length=m["length"],
                 plausible=m["plausible"], why=m["why"], label_en=m["label_en"] or f.name.replace("_", " ").capitalize(),
                 label_zh=m["label_zh"], lever=m["lever"],
@@ -1045,6 +1094,11 @@ def _build_specs() -> dict[str, ParamSpec]:
 
 
 _SPECS: dict[str, ParamSpec] = _build_specs()
+_unknown = [f"{sec}.{name}" for sec, items in CALIBRATED_DEFAULTS.items() for name in items
+            if f"{sec}.{name}" not in _SPECS or _SPECS[f"{sec}.{name}"].default != items[name]]
+if _unknown:
+    raise ValueError(f"cogov_sim/data/calibrated.toml: {', '.join(_unknown)} not applied; allowed: parameters of a "
+                     "section decorated with @calibrated")
 PARAMETERS: Mapping[str, ParamSpec] = MappingProxyType(_SPECS)
 LEVERS: tuple[str, ...] = tuple(k.split(".", 1)[1] for k, s in _SPECS.items() if s.lever)
 

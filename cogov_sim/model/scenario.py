@@ -572,12 +572,16 @@ def _check_pilots(s: Scenario, known: int | None, source: str | None, network: s
             both += [n for n in a.extra if n in b.extra and a.extra[n] != b.extra[n]]
             if not both:
                 continue
-            disjoint = (a.communities is not None and b.communities is not None
-                        and not set(a.communities) & set(b.communities) and a.scale_up == b.scale_up == "none")
+            # sites chosen by a rule are never communities that have adopted already, so two pilots
+            # that both choose by rule and spread nothing never share a site
+            disjoint = a.scale_up == b.scale_up == "none" and (
+                (a.communities is not None and b.communities is not None and not set(a.communities) & set(b.communities))
+                or (a.select != "list" and b.select != "list"))
             if not disjoint:
                 raise CoGovInputError(f"pilots '{a.label}' and '{b.label}' may cover the same communities but set "
                                       f"{', '.join(sorted(set(both)))} differently; allowed: the same value, or "
-                                      "explicit disjoint communities without scale-up", source=source, key="pilots.set")
+                                      "disjoint sites (explicit lists, or both chosen by a rule) without scale-up",
+                                      source=source, key="pilots.set")
 
 
 def _parse_shock(raw: Any, source: str | None) -> Shock:

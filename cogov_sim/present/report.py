@@ -64,6 +64,18 @@ TEXT: dict[str, dict[str, str]] = {
     "diffs": {"en": "Differences from the first scenario ({ref})", "zh": "与第一个方案（{ref}）的差异"},
     "diffs_note": {"en": "Paired differences, mean [95% interval]; bold where the interval excludes zero.",
                    "zh": "配对差异，平均值 [95% 区间]；区间不含零者加粗。"},
+    "uncertainty": {"en": "How sure: the model's parameters and chance", "zh": "有多确定：模型参数与随机性"},
+    "uncertainty_note": {
+        "en": "Each scenario ran under {draws} parameter sets drawn from the calibration's posterior, each with the same "
+              "{per} seeds, so intervals above hold the uncertainty of the model's parameters as well as chance (they "
+              "are intervals of the mean over parameter sets). For each difference from the first scenario: the share "
+              "of its run-to-run variance that comes from the parameters (the rest is chance), and the share of "
+              "parameter sets under which it is above zero.",
+        "zh": "每个方案在从校准后验分布中抽取的 {draws} 组参数下运行，每组使用相同的 {per} 个随机种子；因此上文的区间同时包含"
+              "模型参数的不确定性与随机性（为各组参数平均值的区间）。对与第一个方案的每项差异：其方差中来自参数的比例"
+              "（其余来自随机性），以及使差异大于零的参数组比例。"},
+    "from_params": {"en": "{kpi}: from parameters", "zh": "{kpi}：来自参数"},
+    "above_zero": {"en": "{kpi}: sets above 0", "zh": "{kpi}：大于零的参数组"},
     "pilots": {"en": "What the pilots measured, and what is true", "zh": "试点测得的效果与真实效果"},
     "pilots_note": {
         "en": "The measured effect is each pilot's own difference-in-differences evaluation: the change in its "
@@ -301,6 +313,25 @@ def kpi_tables(kpis: pd.DataFrame, lang: str) -> tuple[Table, Table | None]:
                 bold.add((len(diff_rows), j))
         diff_rows.append(cells)
     return Table(header, rows), (Table(header, diff_rows, bold) if diff_rows else None)
+
+
+def uncertainty_table(kpis: pd.DataFrame, lang: str) -> Table:
+    """Per scenario after the first and per KPI: the parameters' share of the variance of its
+    difference from the first scenario, and the share of posterior draws under which that
+    difference is above zero (a comparison run with ``--posterior``)."""
+    scenarios = list(dict.fromkeys(kpis["scenario"]))[1:]
+    header = [t("scenario", lang)]
+    for k in KPIS:
+        header += [t("from_params", lang, kpi=kpi_label(k.name, lang)), t("above_zero", lang, kpi=kpi_label(k.name, lang))]
+    rows = []
+    for s in scenarios:
+        sub = kpis[kpis["scenario"] == s].set_index("kpi")
+        cells = [s]
+        for k in KPIS:
+            share, above = sub.at[k.name, "parameter_share"], sub.at[k.name, "draws_above_zero"]
+            cells += ["–" if not np.isfinite(share) else fmt(100 * share, 0) + "%", fmt(100 * above, 0) + "%"]
+        rows.append(cells)
+    return Table(header, rows)
 
 
 def pilot_table(effects: pd.DataFrame, lang: str) -> Table:
@@ -672,6 +703,8 @@ def build_manifest(cmp: Comparison, versions: dict[str, str], argv: list[str] | 
         "format": "cogov-compare/1",
         "root_seed": cmp.seed,
         "replication_seeds": cmp.seeds,
+        "posterior_draws": cmp.draws,
+        "draw_of_replication": cmp.draw_of,
         "variants": [{"label": v.label, "role": v.role, "scenario": v.scenario.to_dict()} for v in cmp.plan.variants],
         "nowhere": {cmp.label(k): cmp.label(v) for k, v in cmp.plan.nowhere.items()},
         "everywhere": {cmp.label(k): cmp.label(v) for k, v in cmp.plan.everywhere.items()},
@@ -704,6 +737,9 @@ def _sections(cmp: Comparison, kpis, effects, spill, money, lang: str, manifest)
     if diffs is not None:
         ref = display_names(cmp, lang)[cmp.label(cmp.scenario_variants()[0])]
         out.append((t("diffs", lang, ref=ref), [t("diffs_note", lang), diffs]))
+    if cmp.draws and diffs is not None:
+        out.append((t("uncertainty", lang), [t("uncertainty_note", lang, draws=len(cmp.draws),
+                                                per=cmp.replications // len(cmp.draws)), uncertainty_table(kpis, lang)]))
     if len(effects):
         window = int(cmp.plan.variants[cmp.scenario_variants()[0]].scenario.pilots[0].window) \
             if cmp.plan.variants[cmp.scenario_variants()[0]].scenario.pilots else 13

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.model.model import CoGovModel
+from cogov_sim.model.outcomes import OUTCOME_NAMES
 from cogov_sim.model.parameters import CATEGORIES
 from cogov_sim.model.population import OLDER, YOUNG
 from cogov_sim.model.rng import replication_seeds
@@ -111,14 +112,29 @@ PATTERNS: tuple[Pattern, ...] = (
             "about 60% of the time, against about a third for an ordinary request",
             "as reply_rate_online, in the same street with the online channel watched from above "
             "(levers.upper_supervision = 1)",
-            "People's Daily Online reports 2016, 2020; Su & Meng (2016), Soc. Sci. Research 59:52-67",
+            "People's Daily Online reports: 57.6% (April 2016), 60% (September 2016); later 75-82% (2018-2020)",
             0.60, 0.10, held_out=True, metric="reply_rate_online"),
     Pattern("welfare_shift", "data_driven_decisions.toml",
             "online participation that feeds decisions shifts local priorities toward welfare",
             "welfare share (civil affairs and social security) of caseworker effort over the last 52 weeks, with "
             "the platform feeding data-driven allocation, minus the same with the platform alone (habit)",
-            "Jiang, Meng & Zhang (2019), Governance 32(3):531-546", 0.05, 0.05, "share points", held_out=True,
+            "Jiang, Meng & Zhang (2019), Governance 32(3):531-546 (the direction: the study reports no effect size "
+            "on spending shares, so any shift toward welfare up to 20 points counts)", 0.10, 0.10, "share points",
+            held_out=True,
             metric="welfare_effort", versus="online_platform.toml"),
+    Pattern("pilots_rolled_out", "calibration/pilot_portfolio.toml",
+            "about 46% of China's central policy experiments were never rolled out",
+            "share of the pilots whose evaluation (a difference-in-differences of the outcome each reform aims at, "
+            "against the communities piloting nothing) finds a gain of at least two percentage points, the rollout "
+            "rule of pilots/04_mandate.toml",
+            "Wang & Yang (2025), JPE 133(7):2180-2228 (630+ experiments since 1980; The Economist, 9 Apr 2022)",
+            0.54, 0.15, held_out=True),
+    Pattern("pilot_sites_better_off", "calibration/pilot_portfolio.toml",
+            "most pilot sites are better off than average (over 80% in localities richer than average)",
+            "share of pilot sites whose resolution of need over the 13 weeks before the pilots start is above the "
+            "mean of all communities (the model has no income: a community's being well served stands for being "
+            "better off)",
+            "Wang & Yang (2025), JPE 133(7):2180-2228; NBER w29402 (2021)", 0.85, 0.10, held_out=True),
 )
 
 def scenario_path(name: str) -> Path:
@@ -162,6 +178,7 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
         return float(mask[older].mean() / max(mask[young].mean(), 1e-12))
 
     return {
+        **_pilot_metrics(m),
         "reply_rate_online": answered / closed if closed else float("nan"),
         "offline_older_to_young": ratio(seen[OFFLINE]),
         "online_older_to_young": ratio(seen[ONLINE]),
@@ -173,6 +190,23 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
         "satisfaction_end": float(np.nanmean(ts["satisfaction"][-13:])),
         "welfare_effort": float(np.mean(welfare)) if welfare else float("nan"),
     }
+
+
+def _pilot_metrics(m: CoGovModel) -> dict[str, float]:
+    """The fate of a run's pilots: the share whose evaluation passed its threshold, and the share
+    of pilot sites better served than the average community over the window before the first
+    pilot starts (NaN without pilots)."""
+    pilots = m.pilots.pilots
+    evs = [ev for ev in m.pilots.evaluations if ev.passed is not None]
+    if not pilots or not evs:
+        return {"pilots_rolled_out": float("nan"), "pilot_sites_better_off": float("nan")}
+    k = m.n_communities
+    first = min(pilots, key=lambda pl: pl.start)
+    values = m.recorder.values[:, OUTCOME_NAMES.index("resolution_rate"), :k]
+    pre = np.nanmean(values[first.start - 1 - first.window:first.start - 1], axis=0)
+    sites = np.concatenate([s for s in m.pilots.sites if s.size])
+    return {"pilots_rolled_out": float(np.mean([ev.passed for ev in evs])),
+            "pilot_sites_better_off": float(np.mean(pre[sites] > np.nanmean(pre)))}
 
 
 @dataclass
