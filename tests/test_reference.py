@@ -24,7 +24,7 @@ ALL_ON = {"levers.online_platform": True, "levers.hotline": True, "levers.transp
           "levers.active_service": 1.0, "levers.grid_workers": 3.0, "levers.data_sharing": 0.8,
           "levers.awareness_campaign": 0.7, "levers.cogovernance_mode": "collaborative",
           "levers.decision_mode": "data_driven", "levers.third_party_evaluation": True,
-          "levers.partnerships": True, "government.budget": 120.0}
+          "levers.partnerships": True, "levers.upper_supervision": 0.8, "government.budget": 120.0}
 
 
 def first_difference(a: CoGovModel, b: CoGovModel, weeks: int) -> tuple[int, str] | None:
@@ -70,9 +70,17 @@ def _cases():
         "population.residents": 300, "space.communities": 3, "run.steps": 30, "network.kind": "watts_strogatz",
         "participation.noise": 0.0, "levers.online_platform": True, "levers.awareness_campaign": 0.5,
         "volunteering.cost_model": "per_game", "volunteering.interval": 1})
+    # the burn-in stops once the status quo is stationary and renumbers its last week as week 0
+    yield "a burn-in that stops early", small(**{"population.residents": 400, "space.communities": 4,
+                                                 "run.steps": 20, "run.burn_in": 520})
 
 
 CASES = dict(_cases())
+
+
+def test_the_early_stopping_case_does_stop_early():
+    model = CoGovModel(CASES["a burn-in that stops early"])
+    assert model.burn_in_weeks < 520
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -401,6 +401,10 @@ class ReferenceModel(CoGovModel):
         if not hasattr(self, "resident_agents"):
             self._create_residents()
         super().burn_in(weeks)
+        # a burn-in that stops early renumbers its last week as week 0 in the residents' arrays
+        # (weeks since each resident last took part are kept); the agents take the same numbering
+        for agent, week in zip(self.resident_list, self.residents.last_part.tolist(), strict=True):
+            agent.last_part = week
 
     def _create_residents(self) -> None:
         """One agent per row of the drawn residents, then each agent's list of neighbour agents."""
