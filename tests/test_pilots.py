@@ -291,8 +291,13 @@ start = 8
 duration = 5
 window = 4
 """
+    # sites chosen by a rule are never sites already taken: two such pilots that spread nothing never share one
+    assert len(load_scenario(write(tmp_path, text)).pilots) == 2
+    spreading = text.replace('count = 2\nstart = 6\nduration = 5\nwindow = 4',
+                             'count = 2\nstart = 6\nduration = 5\nwindow = 4\nscale_up = "mandate"\nthreshold = 0.0')
+    assert spreading != text
     with pytest.raises(CoGovInputError, match="set grid_workers differently"):
-        load_scenario(write(tmp_path, text))
+        load_scenario(write(tmp_path, spreading))
     disjoint = text.replace('select = "random"\ncount = 2\nstart = 6', 'communities = [0, 1]\nstart = 6').replace(
         'select = "random"\ncount = 2\nstart = 8', 'communities = [2, 3]\nstart = 8')
     assert len(load_scenario(write(tmp_path, disjoint)).pilots) == 2
