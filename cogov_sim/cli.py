@@ -448,9 +448,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """ABC-SMC calibration to the fitting patterns (cogov_sim/validation/calibration.py)."""
     import importlib.util
 
-    from cogov_sim.validation.calibration import CalibrationSettings, calibrate, check_folder, check_settings
+    from cogov_sim.validation.calibration import (
+        CALIBRATED,
+        CalibrationSettings,
+        calibrate,
+        check_folder,
+        check_settings,
+    )
 
     settings = CalibrationSettings(patterns=tuple(args.patterns or ()), particles=args.particles,
+                                   parameters=tuple(args.parameters) if args.parameters else CALIBRATED,
                                    populations=args.populations, min_epsilon=args.min_epsilon,
                                    residents=args.residents, seed=2024 if args.seed is None else args.seed)
     check_settings(settings)
@@ -811,6 +818,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "observed patterns")
     p.add_argument("--patterns", nargs="+", metavar="NAME", help="fit these patterns (default: every pattern not "
                    "held out; cogov validate --patterns lists them)")
+    p.add_argument("--parameters", nargs="+", metavar="KEY", help="calibrate only these parameters, the others kept "
+                   "at their defaults (default: every calibrated parameter; cogov params lists them)")
     p.add_argument("--populations", type=int, default=12, help="most ABC-SMC populations (default 12)")
     p.add_argument("--particles", type=int, default=200, help="particles per population (default 200)")
     p.add_argument("--min-epsilon", type=float, default=1.0, help="stop once the tolerance reaches this distance, in "

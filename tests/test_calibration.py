@@ -86,6 +86,8 @@ def test_the_point_estimate_is_written_as_sections_that_read_back():
     (["--patterns", "no_such_pattern"], "is not a pattern"),
     (["--resume"], "nothing to resume"),
     (["--workers", "0"], "--workers"),
+    (["--parameters", "participation.nope"], "is not a calibrated parameter"),
+    (["--parameters", "run.steps"], "is not a calibrated parameter"),
 ])
 def test_bad_calibrate_input_is_one_line_and_exit_2(tmp_path, args, fragment):
     res = cogov("calibrate", "--out", str(tmp_path / "cal"), *args)
@@ -197,3 +199,4 @@ def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
             assert f"{section}.{name}" in cal.CALIBRATED
             assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
             assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: weighted posterior median")
+

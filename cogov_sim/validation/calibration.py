@@ -120,11 +120,15 @@ class Simulator:
     residents: int
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
-        values = {_key(k): float(v) for k, v in par.items()}
+        values = {_key(name): float(v) for name, v in par.items()}
         tasks = pattern_tasks(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
                               patterns=self.patterns, residents=self.residents)
         measured = {(f, r): measure_run(s) for f, r, s in tasks}
         return {res.pattern.id: res.value for res in pattern_values(self.patterns, measured, 1)}
+
+
+class CalibrationDegenerate(CoGovInputError):
+    """The sequential Monte Carlo lost its particles' diversity: a setting to change, not a bug."""
 
 
 @dataclass
@@ -162,6 +166,10 @@ def check_settings(s: CalibrationSettings) -> None:
     if not s.min_epsilon >= 0:
         raise CoGovInputError(f"{s.min_epsilon}; allowed: a distance of 0 or more", key="--min-epsilon")
     s.fitting()
+    bad = [k for k in s.parameters if k not in CALIBRATED]
+    if bad or not s.parameters:
+        raise CoGovInputError(f"'{bad[0] if bad else ''}' is not a calibrated parameter; allowed: "
+                              f"{', '.join(CALIBRATED)}", key="--parameters")
 
 
 def check_folder(out: Path, resume: bool) -> None:
@@ -300,7 +308,16 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
         if done < settings.populations and not (done and history.get_all_populations()["epsilon"].iloc[-1]
                                                 <= settings.min_epsilon):
             with _Monitor(str(db), history.id, done, settings.populations, progress):
-                abc.run(max_nr_populations=settings.populations - done, minimum_epsilon=settings.min_epsilon)
+                try:
+                    abc.run(max_nr_populations=settings.populations - done, minimum_epsilon=settings.min_epsilon)
+                except AssertionError as exc:  # pyabc: the importance weights no longer sum to a number
+                    if "not normalized" not in str(exc):
+                        raise
+                    raise CalibrationDegenerate(
+                        f"the importance weights degenerated after population {len(_diagnostics(history)['populations'])}"
+                        f" (effective sample size near 1): {len(ranges)} parameters are too many for "
+                        f"{settings.particles} particles; allowed: fewer --parameters or more --particles, in a new "
+                        "--out") from None
         diag = _diagnostics(history)
     finally:
         if dask is not None:
