@@ -311,14 +311,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_new_folder(out)
     plan(scenarios)  # e.g. two scenarios of one name: an error before workers start
     draws = []
+    if args.posterior_file is not None and args.posterior is None:
+        raise CoGovInputError("a posterior file without --posterior N; allowed: --posterior N with it",
+                              key="--posterior-file")
     if args.posterior is not None:
         from cogov_sim.analysis.compare import posterior_draws
 
         root = int(scenarios[0].run.seed if args.seed is None else args.seed)
+        source = args.posterior_file or "the shipped posterior"
         draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, root)
+        unique = {tuple(sorted(d.items())): d for d in draws}.values()
         for s in scenarios:  # every draw must make a valid scenario: checked before any run
-            for d in draws[:1]:
-                s.with_values(d, source=str(args.posterior_file or "the shipped posterior"))
+            for d in unique:
+                s.with_values(d, source=str(source))
     executor = make_executor(args.workers, args.scheduler)
     bar = None
     if not args.quiet:
@@ -448,18 +453,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """ABC-SMC calibration to the fitting patterns (cogov_sim/validation/calibration.py)."""
     import importlib.util
 
-    from cogov_sim.validation.calibration import (
-        CALIBRATED,
-        CalibrationSettings,
-        calibrate,
-        check_folder,
-        check_settings,
-    )
+    from cogov_sim.validation.calibration import CALIBRATED, CalibrationSettings, calibrate, check_folder, check_settings
 
-    settings = CalibrationSettings(patterns=tuple(args.patterns or ()), particles=args.particles,
-                                   parameters=tuple(args.parameters) if args.parameters else CALIBRATED,
-                                   populations=args.populations, min_epsilon=args.min_epsilon,
-                                   residents=args.residents, seed=2024 if args.seed is None else args.seed)
+    given = {"patterns": tuple(args.patterns or ()), "parameters": tuple(args.parameters or CALIBRATED),
+             "particles": args.particles, "populations": args.populations, "min_epsilon": args.min_epsilon,
+             "residents": args.residents, "seed": args.seed}
+    settings = CalibrationSettings(**{k: v for k, v in given.items() if v is not None})
     check_settings(settings)
     if args.workers is not None and args.workers < 1:
         raise CoGovInputError(f"{args.workers}; allowed: a positive number of worker processes", key="--workers")
@@ -467,6 +466,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise CoGovInputError("pyabc is not installed; allowed: pip install 'cogov_sim[calibrate]'", key="calibrate")
     out = Path(args.out) if args.out else Path("results") / "calibration"
     check_folder(out, args.resume)
+    from cogov_sim.experiments.runner import check_writable
+
+    check_writable(out, into=True)
     workers = args.workers or os.cpu_count() or 1
     fitting = settings.fitting()
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
@@ -496,10 +498,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def read_posterior(path: str | None):
     """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
-    (``cogov_sim/data/posterior.parquet``): its parameters must be calibrated parameters."""
+    (``cogov_sim/data/posterior.parquet``, once a calibration is adopted): its columns must be
+    calibrated parameters and finite, non-negative weights."""
+    import numpy as np
     import pandas as pd
-
-    from cogov_sim.model.parameters import PARAMETERS
 
     if path is None:
         from importlib.resources import files
@@ -519,11 +521,17 @@ def read_posterior(path: str | None):
     except Exception as exc:  # not Parquet, or damaged
         raise CoGovInputError(f"cannot be read as Parquet ({exc.__class__.__name__}); allowed: the posterior.parquet "
                               "of cogov calibrate", source=source, key="--posterior-file") from None
-    unknown = [c for c in post.columns if c != "weight" and c not in PARAMETERS]
+    from cogov_sim.validation.calibration import CALIBRATED
+
+    unknown = [c for c in post.columns if c != "weight" and c not in CALIBRATED]
     if unknown or "weight" not in post.columns or len(post) == 0:
-        what = f"'{unknown[0]}' is not a parameter" if unknown else "no 'weight' column or no rows"
+        what = (f"'{unknown[0]}' is not a calibrated parameter" if unknown else "no 'weight' column or no rows")
         raise CoGovInputError(f"{what}; allowed: the posterior.parquet of cogov calibrate", source=source,
                               key="--posterior-file")
+    w = pd.to_numeric(post["weight"], errors="coerce").to_numpy(float)
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise CoGovInputError("weights that are missing, negative or all zero; allowed: the posterior.parquet of "
+                              "cogov calibrate", source=source, key="weight")
     return post
 
 
@@ -793,7 +801,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "the calibration's posterior (each with the same --replications seeds), so that intervals hold "
                    "parameter uncertainty too and the report tells it from chance")
     p.add_argument("--posterior-file", metavar="PATH", help="the posterior.parquet of a calibration (default: the "
-                   "shipped one)")
+                   "shipped one, once a calibration is adopted)")
     p.add_argument("--out", help="report folder (default results/compare/<time>/)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -820,11 +828,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "held out; cogov validate --patterns lists them)")
     p.add_argument("--parameters", nargs="+", metavar="KEY", help="calibrate only these parameters, the others kept "
                    "at their defaults (default: every calibrated parameter; cogov params lists them)")
-    p.add_argument("--populations", type=int, default=12, help="most ABC-SMC populations (default 12)")
-    p.add_argument("--particles", type=int, default=200, help="particles per population (default 200)")
-    p.add_argument("--min-epsilon", type=float, default=1.0, help="stop once the tolerance reaches this distance, in "
-                   "units of the patterns' tolerances (default 1)")
-    p.add_argument("--residents", type=int, default=2000, help="residents of each simulated street (default 2000)")
+    p.add_argument("--populations", type=int, help="most ABC-SMC populations (default 12)")
+    p.add_argument("--particles", type=int, help="particles per population (default 200)")
+    p.add_argument("--min-epsilon", type=float, help="stop once the tolerance reaches this distance, in units of the "
+                   "patterns' tolerances (default 1)")
+    p.add_argument("--residents", type=int, help="residents of each simulated street (default 2000)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "

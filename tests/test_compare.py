@@ -426,14 +426,16 @@ def test_compare_with_posterior_draws_separates_parameters_from_chance(tmp_path)
     assert res.returncode == 0, res.stderr
     manifest = __import__("json").loads((out / "manifest.json").read_text())
     assert len(manifest["posterior_draws"]) == 3 and manifest["draw_of_replication"] == [0, 0, 1, 1, 2, 2]
-    assert manifest["replication_seeds"][:2] == manifest["replication_seeds"][2:4]  # every draw sees the same seeds
+    assert len(set(manifest["replication_seeds"])) == 6  # nested: every run of every draw has a seed of its own
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "How sure: the model's parameters and chance" in md and "from parameters" in md
+    assert "range over sets" in md
     assert "3 parameter sets drawn from the calibration's posterior" in md
 
 
 @pytest.mark.parametrize("args, fragment", [
     (["--posterior", "1"], "--posterior"),
+    (["--posterior-file", "p.parquet"], "without --posterior"),
     (["--posterior", "2", "--posterior-file", "missing.parquet"], "no such file"),
 ])
 def test_bad_posterior_input_one_line_exit_2(tmp_path, args, fragment):
@@ -449,3 +451,11 @@ def test_a_posterior_with_an_unknown_parameter_is_refused(tmp_path):
     res = cogov("compare", "baseline", "--replications", "2", "--posterior", "2", "--posterior-file", str(bad),
                 "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "participation.no_such" in res.stderr and "p.parquet" in res.stderr
+
+
+def test_a_posterior_with_weights_that_are_not_weights_is_refused(tmp_path):
+    bad = tmp_path / "p.parquet"
+    pd.DataFrame({"participation.base": [-2.0, -3.0], "weight": [np.nan, 1.0]}).to_parquet(bad, index=False)
+    res = cogov("compare", "baseline", "--replications", "2", "--posterior", "2", "--posterior-file", str(bad),
+                "--out", str(tmp_path / "o"))
+    assert res.returncode == 2 and "weight" in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -216,3 +216,8 @@ def test_a_pattern_between_two_scenarios_is_their_difference_under_common_seeds(
                 (shift.scenario, 1): {shift.key: 0.41}, (shift.versus, 1): {shift.key: 0.36}}
     (res,) = pattern_values([shift], measured, 2)
     assert res.values == pytest.approx([0.08, 0.05]) and res.value == pytest.approx(0.065)
+    # a pattern that gives a direction: no shift at all is not within, whatever the tolerance
+    assert shift.floor == 0.0 and res.within
+    (flat,) = pattern_values([shift], {**measured, (shift.scenario, 0): {shift.key: 0.35},
+                                       (shift.scenario, 1): {shift.key: 0.36}}, 2)
+    assert flat.value == 0.0 and abs(flat.gap) <= shift.tolerance and not flat.within

@@ -263,8 +263,8 @@ class Comparison:
     wall_s: float = 0.0
     executor: str = ""
     #: With parameter uncertainty (``cogov compare --posterior N``): the posterior draws, each a
-    #: parameter set, and the draw each replication ran with (replication i = draw i // seeds per
-    #: draw, under seed i % seeds per draw: every draw sees the same seeds).
+    #: parameter set, and the draw each replication ran with (replication i = draw i // runs per
+    #: draw; every replication has its own seed, shared by the scenarios).
     draws: list[dict[str, float]] = field(default_factory=list)
     draw_of: list[int] = field(default_factory=list)
 
@@ -303,8 +303,9 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
     """Run every scenario (and the counterfactuals of pilot scenarios) under the same
     ``replications`` seeds spawned from ``seed`` (default: the first scenario's root seed).
     With ``draws`` (parameter sets from a posterior, :func:`posterior_draws`), every scenario runs
-    under every draw with the same seeds: ``len(draws) * replications`` runs each, so that
-    parameter uncertainty and chance can be told apart (:func:`uncertainty_split`)."""
+    ``replications`` times under every draw, each (draw, replication) with a seed of its own
+    shared by all scenarios: ``len(draws) * replications`` runs each, so that parameter
+    uncertainty and chance can be told apart (:func:`uncertainty_split`)."""
     from cogov_sim.experiments.executors import SerialExecutor
 
     if not isinstance(replications, int) or replications < 2:
@@ -314,10 +315,11 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
         raise CoGovInputError("no scenario given; allowed: one or more scenario files", key="SCENARIO")
     root = int(scenarios[0].run.seed if seed is None else seed)
     p = plan(scenarios)
-    per_draw = replication_seeds(root, replications)
     draws = [dict(d) for d in draws]
+    # with draws, every (draw, replication) has a seed of its own (nested: chance is independent
+    # between draws, which uncertainty_split assumes); scenarios still share each run's seed
     draw_of = [i // replications for i in range(len(draws) * replications)] if draws else []
-    seeds = [per_draw[i % replications] for i in range(len(draws) * replications)] if draws else per_draw
+    seeds = replication_seeds(root, len(draws) * replications if draws else replications)
     track = tuple(dict.fromkeys(pl.evaluate for v in p.variants for pl in v.scenario.pilots)) or ("participation_rate",)
 
     def scenario(var: Variant, r: int) -> Scenario:
@@ -342,18 +344,25 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
                       executor=getattr(executor, "description", type(executor).__name__), draws=draws, draw_of=draw_of)
 
 
+def draw_means(values: np.ndarray, draw_of: Sequence[int]) -> np.ndarray:
+    """The mean of ``values`` (one per replication) within each posterior draw."""
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(draw_of)
+    return np.array([values[groups == g].mean() for g in np.unique(groups)])
+
+
 def uncertainty_split(values: np.ndarray, draw_of: Sequence[int]) -> dict[str, float]:
     """How much of the spread of ``values`` (one per replication) comes from the parameters and
-    how much from chance, when replications are grouped by posterior draw with the same number
-    of seeds each (the law of total variance): the variance within a draw is chance; the variance
-    of the draws' means less the chance it still holds (within / seeds per draw) is the
-    parameters'. Returns both variances, the parameters' share of their sum, and the share of
-    draws whose mean is above zero (for a difference: how many plausible parameter sets give it
-    that sign)."""
+    how much from chance, when replications are nested in posterior draws, the same number in
+    each and every one with a seed of its own (the law of total variance): the variance within a
+    draw is chance; the variance of the draws' means less the chance it still holds (within /
+    runs per draw) is the parameters'. Returns both variances, the parameters' share of their
+    sum, the share of draws whose mean is above zero (for a difference: how many plausible
+    parameter sets give it that sign) and the 5% and 95% quantiles of the draws' means."""
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(draw_of)
     ids = np.unique(groups)
-    means = np.array([values[groups == g].mean() for g in ids])
+    means = draw_means(values, draw_of)
     per = values.size // ids.size
     within = float(np.mean([values[groups == g].var(ddof=1) for g in ids])) if per > 1 else float("nan")
     between = float(means.var(ddof=1)) if ids.size > 1 else float("nan")
@@ -361,7 +370,8 @@ def uncertainty_split(values: np.ndarray, draw_of: Sequence[int]) -> dict[str, f
     total = param + within
     return {"parameter_var": param, "chance_var": within,
             "parameter_share": param / total if total > 0 else float("nan"),
-            "draws_above_zero": float(np.mean(means > 0))}
+            "draws_above_zero": float(np.mean(means > 0)),
+            "draw_low": float(np.quantile(means, 0.05)), "draw_high": float(np.quantile(means, 0.95))}
 
 
 # --------------------------------------------------------------------------------------- analysis
@@ -376,9 +386,8 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
                                     for r in range(cmp.replications)]) for k in KPIS} for v in variants}
     for v in variants:
         for k in KPIS:
-            if cmp.draws:  # one mean per posterior draw: the interval holds the parameters' uncertainty too
-                groups = np.asarray(cmp.draw_of)
-                m, lo, hi = mean_ci(np.array([values[v][k.name][groups == g].mean() for g in np.unique(groups)]))
+            if cmp.draws:  # one mean per posterior draw: the interval of the mean over the posterior
+                m, lo, hi = mean_ci(draw_means(values[v][k.name], cmp.draw_of))
             else:
                 m, lo, hi = poisson_mean_ci(values[v][k.name]) if k.kind == "count" else mean_ci(values[v][k.name])
             if k.bounded:
@@ -392,10 +401,10 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
             else:
                 diff = values[v][k.name] - values[ref][k.name]
                 if cmp.draws:  # the interval of the posterior's mean effect: one mean per draw
-                    groups = np.asarray(cmp.draw_of)
-                    d, dlo, dhi = mean_ci(np.array([diff[groups == g].mean() for g in np.unique(groups)]))
+                    d, dlo, dhi = mean_ci(draw_means(diff, cmp.draw_of))
                     split = uncertainty_split(diff, cmp.draw_of)
-                    row.update(parameter_share=split["parameter_share"], draws_above_zero=split["draws_above_zero"])
+                    row.update(parameter_share=split["parameter_share"], draws_above_zero=split["draws_above_zero"],
+                               draw_low=split["draw_low"], draw_high=split["draw_high"])
                 else:
                     d, dlo, dhi = mean_ci(diff)
                 row.update(diff=float(d), diff_low=float(dlo), diff_high=float(dhi))

@@ -66,14 +66,16 @@ TEXT: dict[str, dict[str, str]] = {
                    "zh": "配对差异，平均值 [95% 区间]；区间不含零者加粗。"},
     "uncertainty": {"en": "How sure: the model's parameters and chance", "zh": "有多确定：模型参数与随机性"},
     "uncertainty_note": {
-        "en": "Each scenario ran under {draws} parameter sets drawn from the calibration's posterior, each with the same "
-              "{per} seeds, so intervals above hold the uncertainty of the model's parameters as well as chance (they "
-              "are intervals of the mean over parameter sets). For each difference from the first scenario: the share "
-              "of its run-to-run variance that comes from the parameters (the rest is chance), and the share of "
+        "en": "Each scenario ran under {draws} parameter sets drawn from the calibration's posterior, {per} times each "
+              "with seeds of their own (the scenarios share every seed), so the intervals above are intervals of the "
+              "mean over the posterior: they narrow with more parameter sets. For each difference from the first "
+              "scenario: the share of its run-to-run variance that comes from the parameters (the rest is chance), "
+              "the range of the difference over parameter sets (5% to 95% of the sets' means), and the share of "
               "parameter sets under which it is above zero.",
-        "zh": "每个方案在从校准后验分布中抽取的 {draws} 组参数下运行，每组使用相同的 {per} 个随机种子；因此上文的区间同时包含"
-              "模型参数的不确定性与随机性（为各组参数平均值的区间）。对与第一个方案的每项差异：其方差中来自参数的比例"
-              "（其余来自随机性），以及使差异大于零的参数组比例。"},
+        "zh": "每个方案在从校准后验分布中抽取的 {draws} 组参数下各运行 {per} 次，每次使用各自的随机种子（各方案共用同一种子），"
+              "因此上文的区间是后验平均值的区间，参数组越多区间越窄。对与第一个方案的每项差异：其方差中来自参数的比例"
+              "（其余来自随机性）、差异在各参数组之间的范围（各组平均值的 5% 至 95%），以及使差异大于零的参数组比例。"},
+    "param_range": {"en": "{kpi}: range over sets", "zh": "{kpi}：参数组间范围"},
     "from_params": {"en": "{kpi}: from parameters", "zh": "{kpi}：来自参数"},
     "above_zero": {"en": "{kpi}: sets above 0", "zh": "{kpi}：大于零的参数组"},
     "pilots": {"en": "What the pilots measured, and what is true", "zh": "试点测得的效果与真实效果"},
@@ -322,14 +324,17 @@ def uncertainty_table(kpis: pd.DataFrame, lang: str) -> Table:
     scenarios = list(dict.fromkeys(kpis["scenario"]))[1:]
     header = [t("scenario", lang)]
     for k in KPIS:
-        header += [t("from_params", lang, kpi=kpi_label(k.name, lang)), t("above_zero", lang, kpi=kpi_label(k.name, lang))]
+        header += [t("from_params", lang, kpi=kpi_label(k.name, lang)), t("param_range", lang, kpi=kpi_label(k.name, lang)),
+                   t("above_zero", lang, kpi=kpi_label(k.name, lang))]
     rows = []
     for s in scenarios:
         sub = kpis[kpis["scenario"] == s].set_index("kpi")
         cells = [s]
         for k in KPIS:
             share, above = sub.at[k.name, "parameter_share"], sub.at[k.name, "draws_above_zero"]
-            cells += ["–" if not np.isfinite(share) else fmt(100 * share, 0) + "%", fmt(100 * above, 0) + "%"]
+            span = t("range_to", lang, a=fmt(sub.at[k.name, "draw_low"], kpi_digits(k.name)),
+                     b=fmt(sub.at[k.name, "draw_high"], kpi_digits(k.name)))
+            cells += ["–" if not np.isfinite(share) else fmt(100 * share, 0) + "%", span, fmt(100 * above, 0) + "%"]
         rows.append(cells)
     return Table(header, rows)
 

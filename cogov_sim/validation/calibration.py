@@ -26,7 +26,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,6 @@ class CalibrationSettings:
     residents: int = CALIBRATION_RESIDENTS
     seed: int = 2024
     parameters: tuple[str, ...] = CALIBRATED
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def fitting(self) -> list[Pattern]:
         """The fitting patterns: the named ones, or every pattern not held out."""
@@ -283,7 +282,10 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
     for name in ("pyabc", "ABC", "Sampler", "Distance", "Epsilon", "Acceptor", "History"):
         logging.getLogger(name).setLevel(logging.WARNING)
         logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
-    np.random.seed(settings.seed % 2**32)  # noqa: NPY002 - pyabc draws particles from numpy's global generator
+    # pyabc draws particles from numpy's global generator: seeded here (and given back afterwards);
+    # its parallel samplers reseed their workers, so only a calibration on one worker repeats exactly
+    saved_rng = np.random.get_state()  # noqa: NPY002
+    np.random.seed(settings.seed % 2**32)  # noqa: NPY002
     prior = pyabc.Distribution(**{_safe(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in ranges.items()})
     sim = Simulator(fitting, settings.seed, settings.residents)
     sampler, dask = _sampler(workers, scheduler)
@@ -294,10 +296,12 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
     try:
         if resume:
             saved = json.loads(state_file.read_text())
-            if saved["settings"]["parameters"] != manifest["settings"]["parameters"] or \
-                    saved["settings"]["patterns"] != manifest["settings"]["patterns"]:
-                raise CoGovInputError("the calibration in this folder fitted other parameters or patterns; allowed: "
-                                      "--resume with the same settings", source=str(out), key="--resume")
+            differ = [k for k, v in manifest["settings"].items()
+                      if k != "populations" and saved["settings"].get(k) != json.loads(json.dumps(v))]
+            if differ:
+                raise CoGovInputError(f"the calibration in this folder was begun with another {differ[0]}; allowed: "
+                                      "--resume with the same settings (only --populations may change)",
+                                      source=str(out), key="--resume")
             abc.load("sqlite:///" + str(db), saved["run_id"])
         else:
             history = abc.new("sqlite:///" + str(db), observed)
@@ -320,6 +324,7 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
                         "--out") from None
         diag = _diagnostics(history)
     finally:
+        np.random.set_state(saved_rng)  # noqa: NPY002
         if dask is not None:
             dask.close()
     write_outputs(out, history, ranges, settings, diag)
@@ -359,10 +364,11 @@ class _Monitor:
         if self.progress is None:
             return
         import pyabc
+        import sqlalchemy.exc
 
         try:
             diag = _diagnostics(pyabc.History("sqlite:///" + self.db, _id=self.run_id))
-        except Exception:  # the database is being written: try again at the next look
+        except sqlalchemy.exc.OperationalError:  # the database is being written: try again at the next look
             return
         while self.seen < len(diag["populations"]):
             now = time.perf_counter()

@@ -45,6 +45,8 @@ class Pattern:
     held_out: bool = False
     metric: str = ""
     versus: str = ""
+    #: A direction: the value must also be above this (a pattern whose source gives a sign only).
+    floor: float | None = None
 
     @property
     def key(self) -> str:
@@ -119,8 +121,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "welfare share (civil affairs and social security) of caseworker effort over the last 52 weeks, with "
             "the platform feeding data-driven allocation, minus the same with the platform alone (habit)",
             "Jiang, Meng & Zhang (2019), Governance 32(3):531-546 (the direction: the study reports no effect size "
-            "on spending shares, so any shift toward welfare up to 20 points counts)", 0.10, 0.10, "share points",
-            held_out=True,
+            "on spending shares, so any shift toward welfare, above 0 and up to 20 points, counts)", 0.10, 0.10,
+            "share points", held_out=True, floor=0.0,
             metric="welfare_effort", versus="online_platform.toml"),
     Pattern("pilots_rolled_out", "calibration/pilot_portfolio.toml",
             "about 46% of China's central policy experiments were never rolled out",
@@ -145,7 +147,8 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     """Run a scenario week by week and measure every metric a pattern can read.
 
     Online requests: each request reported online is followed from its report (its channel is
-    read before the week that closes it) to resolution or failure; over the last :data:`YEAR`
+    read before the week that closes it, or from the week's reports when it is reported and
+    closed in the same week) to resolution or failure; over the last :data:`YEAR`
     weeks, the share resolved is the reply rate. Who took part offline and online is gathered
     over the same weeks. Welfare effort: the government's share of effort on civil affairs and
     social security, averaged over those weeks.
@@ -163,6 +166,8 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
         if week <= tail:
             continue
         w = m._week
+        rep = w["reported"]  # reported this week: closed cases among them took this week's channel
+        channel[rep] = r.last_channel[rep]
         resolved, failed = w["resolved"], w["failed"]
         answered += int(np.count_nonzero(channel[resolved] == ONLINE))
         closed += int(np.count_nonzero(channel[resolved] == ONLINE) + np.count_nonzero(channel[failed] == ONLINE))
@@ -221,12 +226,14 @@ class PatternResult:
 
     @property
     def within(self) -> bool:
-        return bool(abs(self.gap) <= self.pattern.tolerance)
+        floor = self.pattern.floor
+        return bool(abs(self.gap) <= self.pattern.tolerance and (floor is None or self.value > floor))
 
     def to_dict(self) -> dict[str, Any]:
         p = self.pattern
         return {"pattern": p.id, "source": p.source, "value": self.value, "target": p.target,
-                "tolerance": p.tolerance, "within": self.within, "held_out": p.held_out, "gap": self.gap,
+                "tolerance": p.tolerance, "within": self.within, "held_out": p.held_out, "floor": p.floor,
+                "gap": self.gap,
                 "unit": p.unit, "scenario": p.scenario, "versus": p.versus or None, "claim": p.claim,
                 "construct": p.construct, "replications": self.values}
 
@@ -276,9 +283,4 @@ def run_patterns(*, seed: int = 2024, replications: int = 3, overrides: Mapping[
 
 def _measure_task(task: tuple[str, int, Scenario]) -> dict[str, float]:
     return measure_run(task[2])
-
-
-def loss(results: Sequence[PatternResult]) -> float:
-    """Sum of squared gaps in units of each pattern's tolerance."""
-    return float(sum((r.gap / r.pattern.tolerance) ** 2 for r in results))
 
