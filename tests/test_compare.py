@@ -459,3 +459,15 @@ def test_a_posterior_with_weights_that_are_not_weights_is_refused(tmp_path):
     res = cogov("compare", "baseline", "--replications", "2", "--posterior", "2", "--posterior-file", str(bad),
                 "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "weight" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_with_draws_every_interval_is_over_the_draws_means():
+    from cogov_sim.analysis.compare import Comparison
+
+    cmp = Comparison(plan=None, seed=1, seeds=[1, 2, 3, 4, 5, 6], runs={}, draws=[{}, {}, {}], draw_of=[0, 0, 1, 1, 2, 2])
+    x = np.array([1.0, 3.0, 5.0, np.nan, 0.0, 2.0])
+    np.testing.assert_allclose(cmp.by_draw(x), [2.0, 5.0, 1.0])
+    weeks = np.arange(12.0).reshape(6, 2)
+    np.testing.assert_allclose(cmp.by_draw(weeks), [[1, 2], [5, 6], [9, 10]])
+    plain = Comparison(plan=None, seed=1, seeds=[1, 2], runs={})
+    np.testing.assert_array_equal(plain.by_draw(np.array([1.0, 2.0])), [1.0, 2.0])

@@ -45,6 +45,7 @@ import hashlib
 import json
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,6 +279,13 @@ class Comparison:
     def scenario_variants(self) -> list[int]:
         return list(self.plan.scenarios)
 
+    def by_draw(self, x: np.ndarray) -> np.ndarray:
+        """Values per replication (first axis) as what an interval is taken over: unchanged, or,
+        with posterior draws, their mean within each draw (missing values left out), so that an
+        interval is one of the mean over the posterior and never treats a draw's runs as
+        independent parameter sets."""
+        return draw_means(x, self.draw_of) if self.draws else np.asarray(x, dtype=np.float64)
+
     def series(self, v: int, name: str) -> np.ndarray:
         """Replications x weeks of one overall outcome of variant ``v``."""
         return np.stack([self.runs[v, r]["series"][name] for r in range(self.replications)])
@@ -345,10 +353,13 @@ def run_comparison(scenarios: Sequence[Scenario], *, replications: int, seed: in
 
 
 def draw_means(values: np.ndarray, draw_of: Sequence[int]) -> np.ndarray:
-    """The mean of ``values`` (one per replication) within each posterior draw."""
+    """The mean of ``values`` (one per replication, along the first axis) within each posterior
+    draw; missing values are left out, and a draw with none stays missing."""
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(draw_of)
-    return np.array([values[groups == g].mean() for g in np.unique(groups)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmean(values[groups == g], axis=0) for g in np.unique(groups)])
 
 
 def uncertainty_split(values: np.ndarray, draw_of: Sequence[int]) -> dict[str, float]:
@@ -387,7 +398,7 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
     for v in variants:
         for k in KPIS:
             if cmp.draws:  # one mean per posterior draw: the interval of the mean over the posterior
-                m, lo, hi = mean_ci(draw_means(values[v][k.name], cmp.draw_of))
+                m, lo, hi = mean_ci(cmp.by_draw(values[v][k.name]))
             else:
                 m, lo, hi = poisson_mean_ci(values[v][k.name]) if k.kind == "count" else mean_ci(values[v][k.name])
             if k.bounded:
@@ -401,7 +412,7 @@ def kpi_table(cmp: Comparison) -> pd.DataFrame:
             else:
                 diff = values[v][k.name] - values[ref][k.name]
                 if cmp.draws:  # the interval of the posterior's mean effect: one mean per draw
-                    d, dlo, dhi = mean_ci(draw_means(diff, cmp.draw_of))
+                    d, dlo, dhi = mean_ci(cmp.by_draw(diff))
                     split = uncertainty_split(diff, cmp.draw_of)
                     row.update(parameter_share=split["parameter_share"], draws_above_zero=split["draws_above_zero"],
                                draw_low=split["draw_low"], draw_high=split["draw_high"])
@@ -458,11 +469,11 @@ def pilot_effects(cmp: Comparison) -> pd.DataFrame:
                                    "start": pl.start, "duration": pl.duration, "scale_up": pl.scale_up,
                                    "better": pl.better}
             for key in ("measured", "ate", "att", "in_sites", "placebo", "spill"):
-                m, lo, hi = mean_ci(est[key])
+                m, lo, hi = mean_ci(cmp.by_draw(est[key]))
                 row.update({key: float(m), f"{key}_low": float(lo), f"{key}_high": float(hi)})
-            m, lo, hi = mean_ci(est["att"] - est["ate"])
+            m, lo, hi = mean_ci(cmp.by_draw(est["att"] - est["ate"]))
             row.update(selection=float(m), selection_low=float(lo), selection_high=float(hi))
-            m, lo, hi = mean_ci(est["measured"] - est["ate"])
+            m, lo, hi = mean_ci(cmp.by_draw(est["measured"] - est["ate"]))
             row.update(bias=float(m), bias_low=float(lo), bias_high=float(hi))
             single = est["measured"][np.isfinite(est["measured"])]
             row["single_low"], row["single_high"] = (np.percentile(single, [2.5, 97.5]) if single.size else (np.nan,) * 2)
@@ -509,7 +520,7 @@ def spillover(cmp: Comparison) -> pd.DataFrame:
         row: dict[str, Any] = {"scenario": cmp.label(v), "pilot": pl.label, "outcome": pl.evaluate,
                                "weeks": f"{pl.end - pl.window}-{pl.end - 1}"}
         for key, x in (("near", near), ("far", far), ("near_minus_far", diff)):
-            m, lo, hi = mean_ci(x)
+            m, lo, hi = mean_ci(cmp.by_draw(x))
             row.update({key: float(m), f"{key}_low": float(lo), f"{key}_high": float(hi)})
         row["near_communities"] = n_near / max(1, np.isfinite(near).sum())
         row["far_communities"] = n_far / max(1, np.isfinite(far).sum())
@@ -530,7 +541,7 @@ def cost_effectiveness(cmp: Comparison) -> pd.DataFrame:
         d_spend = np.array([summarise_kpi(spend, cmp.runs[v, r]["series"][spend.name])
                             - summarise_kpi(spend, cmp.runs[ref, r]["series"][spend.name])
                             for r in range(cmp.replications)])
-        m, lo, hi = mean_ci(d_spend)
+        m, lo, hi = mean_ci(cmp.by_draw(d_spend))
         row: dict[str, Any] = {"scenario": cmp.label(v), "reference": cmp.label(ref), "extra_spend": float(m),
                                "extra_spend_low": float(lo), "extra_spend_high": float(hi)}
         for j, name in enumerate(VALUE_FOR_MONEY):
@@ -538,9 +549,9 @@ def cost_effectiveness(cmp: Comparison) -> pd.DataFrame:
             gain = np.array([summarise_kpi(k, cmp.runs[v, r]["series"][name])
                              - summarise_kpi(k, cmp.runs[ref, r]["series"][name])
                              for r in range(cmp.replications)]) / k.scale  # in the outcome's own unit
-            m, lo, hi = mean_ci(gain)
+            m, lo, hi = mean_ci(cmp.by_draw(gain))
             row.update({f"{name}_gain": float(m), f"{name}_gain_low": float(lo), f"{name}_gain_high": float(hi)})
-            per, plo, phi = ratio_ci(gain, d_spend, seed=cmp.seed + 7919 * (i + 1) + j)
+            per, plo, phi = ratio_ci(cmp.by_draw(gain), cmp.by_draw(d_spend), seed=cmp.seed + 7919 * (i + 1) + j)
             row.update({f"{name}_per_million": per, f"{name}_per_million_low": plo,
                         f"{name}_per_million_high": phi})
         rows.append(row)
@@ -550,12 +561,13 @@ def cost_effectiveness(cmp: Comparison) -> pd.DataFrame:
 def trajectories(cmp: Comparison, name: str) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per variant: weekly mean of an outcome across replications and its 95% interval."""
     scale = KPI_BY_NAME[name].scale if name in KPI_BY_NAME else 1.0
-    return {v: tuple(a * scale for a in mean_ci(cmp.series(v, name), axis=0)) for v in range(len(cmp.plan.variants))}
+    return {v: tuple(a * scale for a in mean_ci(cmp.by_draw(cmp.series(v, name)), axis=0))
+            for v in range(len(cmp.plan.variants))}
 
 
 def adoption_curves(cmp: Comparison) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per pilot scenario: the share of communities that have adopted, by week (mean and interval)."""
-    return {v: mean_ci(cmp.series(v, "adopted"), axis=0) for v in cmp.scenario_variants()
+    return {v: mean_ci(cmp.by_draw(cmp.series(v, "adopted")), axis=0) for v in cmp.scenario_variants()
             if cmp.plan.variants[v].scenario.pilots}
 
 
