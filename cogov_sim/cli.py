@@ -319,6 +319,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         root = int(scenarios[0].run.seed if args.seed is None else args.seed)
         source = args.posterior_file or "the shipped posterior"
+        from cogov_sim.validation.calibration import read_posterior
+
         draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, root)
         unique = {tuple(sorted(d.items())): d for d in draws}.values()
         for s in scenarios:  # every draw must make a valid scenario: checked before any run
@@ -494,45 +496,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{last['epsilon']:.3g}, effective sample size {last['effective_sample_size']:.0f}; posterior, diagnostics, "
           f"identifiability, point estimate and figures in {out}")
     return 0
-
-
-def read_posterior(path: str | None):
-    """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
-    (``cogov_sim/data/posterior.parquet``, once a calibration is adopted): its columns must be
-    calibrated parameters and finite, non-negative weights."""
-    import numpy as np
-    import pandas as pd
-
-    if path is None:
-        from importlib.resources import files
-
-        shipped = files("cogov_sim").joinpath("data", "posterior.parquet")
-        if not shipped.is_file():
-            raise CoGovInputError("no posterior is shipped with this version; allowed: --posterior-file with the "
-                                  "posterior.parquet of cogov calibrate", key="--posterior")
-        source, where = str(shipped), shipped
-    else:
-        source, where = path, Path(path)
-        if not where.is_file():
-            raise CoGovInputError("no such file; allowed: the posterior.parquet of cogov calibrate", source=source,
-                                  key="--posterior-file")
-    try:
-        post = pd.read_parquet(where)
-    except Exception as exc:  # not Parquet, or damaged
-        raise CoGovInputError(f"cannot be read as Parquet ({exc.__class__.__name__}); allowed: the posterior.parquet "
-                              "of cogov calibrate", source=source, key="--posterior-file") from None
-    from cogov_sim.validation.calibration import CALIBRATED
-
-    unknown = [c for c in post.columns if c != "weight" and c not in CALIBRATED]
-    if unknown or "weight" not in post.columns or len(post) == 0:
-        what = (f"'{unknown[0]}' is not a calibrated parameter" if unknown else "no 'weight' column or no rows")
-        raise CoGovInputError(f"{what}; allowed: the posterior.parquet of cogov calibrate", source=source,
-                              key="--posterior-file")
-    w = pd.to_numeric(post["weight"], errors="coerce").to_numpy(float)
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
-        raise CoGovInputError("weights that are missing, negative or all zero; allowed: the posterior.parquet of "
-                              "cogov calibrate", source=source, key="weight")
-    return post
 
 
 def _patterns(args: argparse.Namespace, executor) -> int:

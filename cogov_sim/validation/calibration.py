@@ -34,7 +34,7 @@ import numpy as np
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.model.parameters import PARAMETERS
-from cogov_sim.validation.patterns import PATTERNS, Pattern, measure_run, pattern_tasks, pattern_values
+from cogov_sim.validation.patterns import PATTERNS, Pattern, run_patterns
 
 #: The behavioural parameters calibrated: how residents choose, learn and forget, how
 #: productive and satisfying the government's handling is, how institutions answer pressure, how
@@ -121,10 +121,9 @@ class Simulator:
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
         values = {_key(name): float(v) for name, v in par.items()}
-        tasks = pattern_tasks(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
-                              patterns=self.patterns, residents=self.residents)
-        measured = {(f, r): measure_run(s) for f, r, s in tasks}
-        return {res.pattern.id: res.value for res in pattern_values(self.patterns, measured, 1)}
+        results = run_patterns(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
+                               patterns=self.patterns, residents=self.residents)
+        return {res.pattern.id: res.value for res in results}
 
 
 class CalibrationDegenerate(CoGovInputError):
@@ -366,13 +365,12 @@ class _Monitor:
         import pyabc
         import sqlalchemy.exc
 
-        try:
-            diag = _diagnostics(pyabc.History("sqlite:///" + self.db, _id=self.run_id))
+        try:  # only the populations not reported yet
+            new = _diagnostics(pyabc.History("sqlite:///" + self.db, _id=self.run_id), since=self.seen)["populations"]
         except sqlalchemy.exc.OperationalError:  # the database is being written: try again at the next look
             return
-        while self.seen < len(diag["populations"]):
+        for row in new:
             now = time.perf_counter()
-            row = dict(diag["populations"][self.seen])
             self.seen += 1
             per = (now - self.started) / max(1, self.seen - self.first)
             row.update(wall_seconds=now - self.last, of=self.total, eta_seconds=per * (self.total - self.seen))
@@ -380,9 +378,11 @@ class _Monitor:
             self.progress(row)
 
 
-def _diagnostics(history) -> dict[str, Any]:
+def _diagnostics(history, since: int = 0) -> dict[str, Any]:
+    """Each stored population from ``since`` on: tolerance, simulations, acceptance rate and
+    effective sample size (``simulations`` sums those populations only)."""
     pops = history.get_all_populations()
-    pops = pops[pops["t"] >= 0]
+    pops = pops[pops["t"] >= since]
     rows = []
     for _, row in pops.iterrows():
         t = int(row["t"])
@@ -391,6 +391,42 @@ def _diagnostics(history) -> dict[str, Any]:
                      "particles": int(row["particles"]), "acceptance_rate": float(row["particles"] / row["samples"]),
                      "effective_sample_size": effective_sample_size(w)})
     return {"populations": rows, "simulations": int(sum(r["simulations"] for r in rows))}
+
+
+def read_posterior(path: str | None):
+    """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
+    (``cogov_sim/data/posterior.parquet``, once a calibration is adopted): its columns must be
+    calibrated parameters and finite, non-negative weights."""
+    import pandas as pd
+
+    if path is None:
+        from importlib.resources import files
+
+        shipped = files("cogov_sim").joinpath("data", "posterior.parquet")
+        if not shipped.is_file():
+            raise CoGovInputError("no posterior is shipped with this version; allowed: --posterior-file with the "
+                                  "posterior.parquet of cogov calibrate", key="--posterior")
+        source, where = str(shipped), shipped
+    else:
+        source, where = path, Path(path)
+        if not where.is_file():
+            raise CoGovInputError("no such file; allowed: the posterior.parquet of cogov calibrate", source=source,
+                                  key="--posterior-file")
+    try:
+        post = pd.read_parquet(where)
+    except Exception as exc:  # not Parquet, or damaged
+        raise CoGovInputError(f"cannot be read as Parquet ({exc.__class__.__name__}); allowed: the posterior.parquet "
+                              "of cogov calibrate", source=source, key="--posterior-file") from None
+    unknown = [c for c in post.columns if c != "weight" and c not in CALIBRATED]
+    if unknown or "weight" not in post.columns or len(post) == 0:
+        what = (f"'{unknown[0]}' is not a calibrated parameter" if unknown else "no 'weight' column or no rows")
+        raise CoGovInputError(f"{what}; allowed: the posterior.parquet of cogov calibrate", source=source,
+                              key="--posterior-file")
+    w = pd.to_numeric(post["weight"], errors="coerce").to_numpy(float)
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise CoGovInputError("weights that are missing, negative or all zero; allowed: the posterior.parquet of "
+                              "cogov calibrate", source=source, key="weight")
+    return post
 
 
 def write_outputs(out: Path, history, ranges: Mapping[str, tuple[float, float]], settings: CalibrationSettings,
