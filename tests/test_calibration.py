@@ -200,3 +200,26 @@ def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
             assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
             assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: weighted posterior median")
 
+
+
+@pytest.mark.slow
+def test_a_reduced_calibration_runs_on_a_dask_cluster_from_the_command_line(tmp_path):
+    """A scheduler and a worker started with the ``dask`` command line; the calibration's
+    particles are simulated on the worker (pyabc's Dask sampler)."""
+    from tests.test_sweep_faults import DaskCluster
+
+    cluster = DaskCluster(tmp_path / "cluster")
+    cluster.tmp.mkdir()
+    try:
+        cluster.start_scheduler()
+        cluster.start_worker("w1")
+        out = tmp_path / "cal"
+        res = cogov("calibrate", "--particles", "4", "--populations", "2", "--residents", "200", "--scheduler",
+                    str(cluster.scheduler_file), "--out", str(out))
+    finally:
+        cluster.stop()
+    assert res.returncode == 0, res.stderr
+    assert "Dask scheduler" in res.stderr and "population 2/2" in res.stderr
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert len(post) == 4 and post["weight"].sum() == pytest.approx(1.0)
+    assert len(json.loads((out / "diagnostics.json").read_text())["populations"]) == 2
