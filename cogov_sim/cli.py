@@ -498,6 +498,53 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Morris screening of the calibrated parameters against the patterns (validation/screening.py)."""
+    from cogov_sim.experiments.executors import make_executor
+    from cogov_sim.validation.calibration import CALIBRATED
+    from cogov_sim.validation.screening import ScreeningSettings, check_folder, check_settings, screen
+
+    given = {"parameters": tuple(args.parameters or CALIBRATED), "trajectories": args.trajectories,
+             "levels": args.levels, "replications": args.replications, "residents": args.residents, "seed": args.seed}
+    settings = ScreeningSettings(**{k: v for k, v in given.items() if v is not None})
+    check_settings(settings)
+    if args.workers is not None and args.workers < 1:
+        raise CoGovInputError(f"{args.workers}; allowed: a positive number of worker processes", key="--workers")
+    out = Path(args.out) if args.out else Path("results") / "screening"
+    check_folder(out)
+    from cogov_sim.experiments.runner import check_writable
+
+    check_writable(out, into=True)
+    executor = make_executor(args.workers, args.scheduler)
+    print(f"screen: {len(settings.parameters)} parameters, {settings.trajectories} Morris trajectories on "
+          f"{settings.levels} levels = {settings.points} points x {settings.replications} replication(s) = "
+          f"{settings.runs()} runs of {settings.residents} residents; {executor.description}; results in {out}",
+          file=sys.stderr)
+    last = [0.0]
+
+    def progress(d: dict) -> None:
+        now = d["seconds"]
+        if args.quiet or (now - last[0] < 10 and d["done"] < d["of"]):
+            return
+        last[0] = now
+        print(f"{d['done']}/{d['of']} points, {now:.0f} s; about {d['eta_seconds'] / 60:.1f} min left",
+              file=sys.stderr, flush=True)
+
+    try:
+        summary = screen(settings, out, executor=executor, progress=progress)
+    finally:
+        executor.close()
+    from cogov_sim.present.plots import screening_figure
+
+    screening_figure(out)
+    chosen = summary["influential"]
+    print(f"{len(chosen)} of {len(settings.parameters)} parameters move a fitting pattern by at least "
+          f"{summary['influence_threshold']:g} of its tolerance: {' '.join(chosen) or '(none)'}")
+    print(f"best design point: distance {summary['best']['distance']:.3g}, {summary['best']['within']} of "
+          f"{len(summary['best']['patterns'])} patterns within; effects, reach and figure in {out}")
+    return 0
+
+
 def _patterns(args: argparse.Namespace, executor) -> int:
     """The calibration report: every pattern's value against its target, held-out ones marked."""
     import json
@@ -804,6 +851,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the calibration in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("screen", help="Morris screening: which calibrated parameters move which observed pattern")
+    p.add_argument("--parameters", nargs="+", metavar="KEY", help="screen only these parameters (default: every "
+                   "calibrated parameter)")
+    p.add_argument("--trajectories", type=int, help="Morris trajectories (default 10)")
+    p.add_argument("--levels", type=int, help="grid levels of each parameter's range, even (default 4)")
+    p.add_argument("--replications", type=int, help="runs per design point, same seeds at every point (default 2)")
+    p.add_argument("--residents", type=int, help="residents of each simulated street (default 2000)")
+    p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
+                   "tcp://127.0.0.1:8786, or the file `dask scheduler --scheduler-file` wrote")
+    p.add_argument("--out", help="results folder (default results/screening/)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_screen)
 
     p = sub.add_parser("demo", help="the workshop app in the browser (levers, live network and plots, zh/en)")
     p.add_argument("--scenario", default="baseline", help="scenario it opens with (default baseline)")

@@ -10,6 +10,7 @@ week; they never change a rule.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,7 +209,9 @@ def _pilot_metrics(m: CoGovModel) -> dict[str, float]:
     k = m.n_communities
     first = min(pilots, key=lambda pl: pl.start)
     values = m.recorder.values[:, OUTCOME_NAMES.index("resolution_rate"), :k]
-    pre = np.nanmean(values[first.start - 1 - first.window:first.start - 1], axis=0)
+    with warnings.catch_warnings():  # a community without any closed case in the window has no rate (NaN)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pre = np.nanmean(values[first.start - 1 - first.window:first.start - 1], axis=0)
     sites = np.concatenate([s for s in m.pilots.sites if s.size])
     return {"pilots_rolled_out": float(np.mean([ev.passed for ev in evs])),
             "pilot_sites_better_off": float(np.mean(pre[sites] > np.nanmean(pre)))}
