@@ -279,7 +279,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else folder / "sensitivity"
     if folder.is_dir():  # else the analysis says that it is not a sweep's folder
         check_output_dir(out)
-    result = analyse(folder, args.outcome)
+    result = analyse(folder, args.outcome, replications=args.replications)
     paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
     print(result.note)
     print(plain(result.table))
@@ -912,6 +912,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")
     p.add_argument("--outcome", help="outcome column to analyse (default: the first kept outcome)")
+    p.add_argument("--replications", action="store_true", help="how many replications the outcome needs at each "
+                   "design point: the coefficient of variation against replications (Lee et al. 2015)")
     p.add_argument("--rows", type=int, default=20, help="design points to print for a summary (default 20)")
     p.add_argument("--out", help="folder for the tables and chart (default RESULTS/sensitivity/)")
     p.add_argument("--replace", action="store_true", help="replace an earlier analysis of the same outcome there "

@@ -405,3 +405,61 @@ def test_a_factor_without_a_range_takes_the_plausible_range_of_its_parameter(tmp
     no_range = write_tiny(tmp_path, name="seed.toml", extra='[[factors]]\nkey = "network.kind"\n')
     with pytest.raises(CoGovInputError, match="values"):
         load_experiment(no_range)
+
+
+# ------------------------------------------------------------------------------ whole-model groups
+def test_a_group_factor_stands_for_every_uncertain_parameter_on_its_plausible_range(tmp_path):
+    from cogov_sim.errors import CoGovInputError
+    from cogov_sim.model.parameters import PARAMETERS, UNCERTAIN
+
+    assert len(UNCERTAIN) > 100
+    assert all(not PARAMETERS[k].lever and PARAMETERS[k].plausible is not None for k in UNCERTAIN)
+    assert not any(k.startswith(("run.", "levers.")) for k in UNCERTAIN)
+    assert "population.residents" not in UNCERTAIN and "trust.epsilon" in UNCERTAIN
+    path = write_tiny(tmp_path, extra='[[factors]]\nall = "uncertain"\nexcept = ["data.breach_hazard"]\n'
+                                      '[[factors]]\nkey = "trust.epsilon"\nlow = 0.2\nhigh = 0.3\n')
+    path.write_text(path.read_text().replace('kind = "latin_hypercube"', 'kind = "morris"'))
+    exp = load_experiment(path)
+    keys = [f.key for f in exp.factors]
+    assert len(keys) == len(set(keys)) == len(UNCERTAIN) - 1 + 2  # less the exception, with the tiny file's two levers
+    assert "data.breach_hazard" not in keys
+    eps = next(f for f in exp.factors if f.key == "trust.epsilon")
+    assert (eps.low, eps.high) == (0.2, 0.3)  # a listed factor keeps its own range
+    comm = next(f for f in exp.factors if f.key == "institutions.accountability")
+    assert (comm.low, comm.high) == PARAMETERS["institutions.accountability"].plausible
+    for extra, fragment in (('[[factors]]\nall = "everything"\n', "is not a group"),
+                            ('[[factors]]\nall = "uncertain"\nexcept = ["run.steps"]\n', "not an uncertain parameter"),
+                            ('[[factors]]\nall = "uncertain"\nlow = 1\n', "only 'all' and 'except'")):
+        bad = write_tiny(tmp_path, name="bad.toml", extra=extra)
+        with pytest.raises(CoGovInputError, match=fragment):
+            load_experiment(bad)
+
+
+# ------------------------------------------------------------------------------------ replications
+def test_the_coefficient_of_variation_curve_on_hand_checked_values():
+    from cogov_sim.analysis.sensitivity import cv_curve, replications_needed
+
+    c = cv_curve([1.0, 3.0, 2.0])
+    assert list(c["n"]) == [2, 3]
+    assert c["cv"].iloc[0] == pytest.approx(np.sqrt(2) / 2)  # sd sqrt(2), mean 2
+    assert c["half_width"].iloc[0] == pytest.approx(12.7062 * np.sqrt(2) / np.sqrt(2) / 2, rel=1e-4)
+    assert c["cv"].iloc[1] == pytest.approx(0.5)  # sd 1, mean 2
+    curve = pd.DataFrame({"n": [2, 3, 4, 5], "cv": [0.5, 0.3, 0.21, 0.2]})
+    assert replications_needed(curve, 0.1) == 4  # 0.21 is within a tenth of 0.2, 0.3 is not
+    assert replications_needed(curve, 2.0) == 2
+    assert replications_needed(pd.DataFrame({"n": [2], "cv": [np.nan]})) is None
+
+
+def test_the_replications_analysis_of_a_sweep_from_the_command_line(tiny_reference, tmp_path):
+    exp, _, _ = tiny_reference
+    run_sweep(exp, tmp_path / "s")
+    res = cogov("sensitivity", str(tmp_path / "s"), "--replications", "--outcome", "mean_trust_mean", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Lee et al. 2015" in res.stdout and "needed" in res.stdout
+    table = pd.read_csv(tmp_path / "s" / "sensitivity" / "replications_mean_trust_mean.csv")
+    df = read_results(tmp_path / "s")
+    assert len(table) == df["point"].nunique()
+    assert (table["replications"] == exp.replications).all()
+    first = df[(df["point"] == 0) & (df["status"] == "ok")].sort_values("replication")["mean_trust_mean"]
+    assert table.loc[0, "cv"] == pytest.approx(first.std(ddof=1) / abs(first.mean()))
+    assert (tmp_path / "s" / "sensitivity" / "replications_mean_trust_mean.png").stat().st_size > 10_000

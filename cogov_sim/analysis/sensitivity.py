@@ -4,6 +4,10 @@
   intervals (Saltelli et al. 2010, through SALib); second-order indices when the design has them.
 - A ``morris`` design gives the elementary effects' mu, mu* and sigma (Morris 1991; Campolongo,
   Cariboni & Saltelli 2007), in outcome units per full range of each factor.
+- With ``replications``, any design gives the number of replications its outcome needs: the
+  coefficient of variation over the first n replications against n, and the smallest n from
+  which it stays within :data:`CV_CRITERION` of its value over all replications (Lee et al.
+  2015, JASSS 18(4):4), with the relative half-width of the mean's 95% interval at each n.
 - Any other design gives a plain summary: the mean of the outcome at each design point with a
   95% t-interval over replications, and how much of the outcome's variance each factor explains
   on its own (the correlation ratio eta^2 for listed values and factorial grids, the squared
@@ -118,7 +122,71 @@ def _factors_from_manifest(manifest: dict[str, Any]) -> tuple[list[Factor], Desi
     return factors, DesignSpec(**exp["design"])
 
 
-def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
+#: How close (relative) the coefficient of variation over the first n replications must stay to
+#: its value over all of them for n replications to count as enough (Lee et al. 2015, JASSS
+#: 18(4):4, who leave the criterion to the modeller). Modelling choice: a tenth, so that a
+#: dispersion read from n replications is within a tenth of the best estimate at hand.
+CV_CRITERION = 0.1
+
+
+def cv_curve(values: Sequence[float]) -> pd.DataFrame:
+    """For n = 2..N: the coefficient of variation (sd / |mean|, sd with n - 1) of the first n
+    values, in replication order (each replication's seed is fixed, so the order is the
+    experiment's), and the half-width of the mean's 95% t-interval relative to |mean|."""
+    from scipy import stats
+
+    v = np.asarray(values, dtype=np.float64)
+    rows = []
+    for n in range(2, len(v) + 1):
+        x = v[:n]
+        mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
+        scale = abs(mean) if mean != 0 else float("nan")
+        rows.append({"n": n, "mean": mean, "cv": sd / scale,
+                     "half_width": float(stats.t.ppf(0.975, n - 1)) * sd / np.sqrt(n) / scale})
+    return pd.DataFrame(rows)
+
+
+def replications_needed(curve: pd.DataFrame, criterion: float = CV_CRITERION) -> int | None:
+    """The smallest n from which the coefficient of variation stays within ``criterion``
+    (relative) of its value at the largest n; None when the curve is undefined (a mean of 0)."""
+    cv = curve["cv"].to_numpy(float)
+    if cv.size == 0 or not np.isfinite(cv).all():
+        return None
+    final = cv[-1]
+    ok = np.abs(cv - final) <= criterion * abs(final)
+    bad = np.flatnonzero(~ok)
+    first = bad[-1] + 1 if bad.size else 0
+    return int(curve["n"].iloc[first])
+
+
+def replication_analysis(results: pd.DataFrame, outcome: str, keys: Sequence[str],
+                         criterion: float = CV_CRITERION) -> Sensitivity:
+    """The replications ``outcome`` needs at each design point (:func:`cv_curve`,
+    :func:`replications_needed`)."""
+    ok = results[results["status"] == "ok"].sort_values(["point", "replication"])
+    rows, curves = [], []
+    for point, g in ok.groupby("point"):
+        curve = cv_curve(g[outcome].to_numpy(float))
+        if curve.empty:
+            continue
+        need = replications_needed(curve, criterion)
+        at = curve[curve["n"] == need] if need is not None else curve.iloc[0:0]
+        rows.append({"point": point, **g[list(keys)].iloc[0].to_dict(), "replications": len(g),
+                     "mean": curve["mean"].iloc[-1], "cv": curve["cv"].iloc[-1], "needed": need,
+                     "half_width_at_needed": float(at["half_width"].iloc[0]) if len(at) else float("nan"),
+                     "half_width_at_all": curve["half_width"].iloc[-1]})
+        curves.append(curve.assign(point=point))
+    if not rows:
+        raise CoGovInputError("no design point has two successful replications; allowed: a sweep with "
+                              "replications of at least 2", key="--replications")
+    table = pd.DataFrame(rows)
+    note = (f"Replications needed for {outcome}: the smallest n from which the coefficient of variation over the "
+            f"first n replications stays within {criterion:.0%} of its value over all of them (Lee et al. 2015, "
+            "JASSS 18(4):4); half_width is the 95% interval of the mean relative to the mean.")
+    return Sensitivity("replications", outcome, table, note, pd.concat(curves, ignore_index=True))
+
+
+def analyse(out: str | Path, outcome: str | None = None, *, replications: bool = False) -> Sensitivity:
     """Analyse the sweep in folder ``out`` for one kept outcome column (default: the first).
 
     A folder that cannot be analysed (not a sweep, a damaged part file, no successful run, an
@@ -142,6 +210,8 @@ def analyse(out: str | Path, outcome: str | None = None) -> Sensitivity:
     if ok.empty:
         raise CoGovInputError("the sweep has no successful run yet; allowed: a folder with finished runs (see "
                               "`cogov sweep --resume`)", source=str(out))
+    if replications:
+        return replication_analysis(results, outcome, [f.key for f in factors])
     y = ok.groupby("point")[outcome].mean()
     missing = n_points - int(y.notna().sum())
     seed = design_seed(int(manifest["experiment"]["seed"]))
@@ -196,7 +266,8 @@ def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None
         result.table.to_csv(temps[0], index=False)
         text = f"# {result.method}: {result.outcome}\n\n{result.note}\n\n{markdown(result.table)}\n"
         if result.second_order is not None:
-            extra = "second-order indices" if result.method == "sobol" else "design points (mean and 95% interval)"
+            extra = {"sobol": "second-order indices", "replications": "coefficient of variation against replications"}.get(
+                result.method, "design points (mean and 95% interval)")
             text += f"\n## {extra}\n\n{markdown(result.second_order)}\n"
         temps[1].write_text(text, encoding="utf-8")
         if chart is not None:

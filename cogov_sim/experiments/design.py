@@ -408,6 +408,38 @@ def _parse_factor(raw: Any, i: int, src: str, keys_seen: set[str]) -> Factor:
                   sd=float(sd) if sd is not None else None, levels=levels, integer=spec.type is int)
 
 
+#: Groups of factors a ``[[factors]]`` table can name with ``all``: each becomes one factor per
+#: parameter on its plausible range (uniform; integers stay integers).
+GROUPS: dict[str, str] = {"uncertain": "every uncertain parameter (model.parameters.UNCERTAIN)"}
+
+
+def _expand_groups(raw_factors: list[Any], src: str) -> list[Any]:
+    """``[[factors]] all = "uncertain"`` stands for one factor per uncertain parameter not
+    listed in another factor table (so that a listed factor can give its own range), with an
+    optional ``except`` list of keys to leave out."""
+    from cogov_sim.model.parameters import UNCERTAIN
+
+    listed = {r.get("key") for r in raw_factors if isinstance(r, dict) and "all" not in r}
+    out: list[Any] = []
+    for i, raw in enumerate(raw_factors):
+        if not (isinstance(raw, dict) and "all" in raw):
+            out.append(raw)
+            continue
+        where = f"factors[{i}]"
+        extra = [k for k in raw if k not in ("all", "except")]
+        if extra:
+            raise _err(f"a group factor takes only 'all' and 'except', not '{extra[0]}'", src, where)
+        if raw["all"] not in GROUPS:
+            raise _err(f"{raw['all']!r} is not a group; allowed: {', '.join(f'{k} ({v})' for k, v in GROUPS.items())}",
+                       src, f"{where}.all")
+        leave = raw.get("except", [])
+        if not isinstance(leave, list) or any(k not in UNCERTAIN for k in leave):
+            bad = next((k for k in leave if k not in UNCERTAIN), leave) if isinstance(leave, list) else leave
+            raise _err(f"{bad!r} is not an uncertain parameter; allowed: a list of keys of the group", src,
+                       f"{where}.except")
+        out.extend({"key": k} for k in UNCERTAIN if k not in listed and k not in leave)
+    return out
+
 def _check_table(raw: Any, section: str, allowed: tuple[str, ...], src: str) -> None:
     if not isinstance(raw, dict):
         raise _err(f"must be a table, e.g. [{section}]", src, section)
@@ -508,7 +540,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if not isinstance(raw_factors, list) or not raw_factors:
         raise _err("no factors; allowed: one or more [[factors]] tables", src, "factors")
     seen: set[str] = set()
-    factors = tuple(_parse_factor(r, i, src, seen) for i, r in enumerate(raw_factors))
+    factors = tuple(_parse_factor(r, i, src, seen) for i, r in enumerate(_expand_groups(raw_factors, src)))
     design = _parse_design(data.get("design", {}), factors, src)
     if design.kind == "full_factorial":
         for f in factors:

@@ -1102,6 +1102,19 @@ if _unknown:
 PARAMETERS: Mapping[str, ParamSpec] = MappingProxyType(_SPECS)
 LEVERS: tuple[str, ...] = tuple(k.split(".", 1)[1] for k, s in _SPECS.items() if s.lever)
 
+#: Settings of the scale and the run, not of how the street works: a screening of the whole
+#: model keeps them as its scenario sets them.
+SCALE_AND_RUN: tuple[str, ...] = ("population.residents", "space.communities")
+
+#: Every parameter whose value is uncertain: each number with a plausible range that is neither a
+#: lever (a decision the scenario takes), a setting of the run (section ``run``) nor of the scale
+#: (:data:`SCALE_AND_RUN`). What a screening of the whole model varies (an experiment's factor
+#: ``all = "uncertain"``).
+UNCERTAIN: tuple[str, ...] = tuple(
+    k for k, s in _SPECS.items()
+    if s.type in (int, float) and s.plausible is not None and not s.lever and not k.startswith(("run.", "scenario."))
+    and k not in SCALE_AND_RUN)
+
 
 def parameter_specs() -> Mapping[str, ParamSpec]:
     """Every parameter's specification, keyed by dotted name, in declaration order."""

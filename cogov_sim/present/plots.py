@@ -194,11 +194,14 @@ def write_figures(ts: pd.DataFrame, scenario: Scenario, folder: Path, *, lang: s
     plt.close(fig)
 
 
-def sensitivity_chart(result: Sensitivity, lang: str = "en") -> plt.Figure:
-    """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares)."""
+def sensitivity_chart(result: Sensitivity, lang: str = "en", top: int = 30) -> plt.Figure:
+    """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares),
+    the ``top`` strongest factors; for a replication analysis, :func:`replications_chart`."""
     if lang == "zh":
         cjk_font()
-    t = result.table.iloc[::-1]
+    if result.method == "replications":
+        return replications_chart(result, lang)
+    t = result.table.iloc[:top].iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.6))
     y = np.arange(len(t))
     if result.method == "sobol":
@@ -215,10 +218,47 @@ def sensitivity_chart(result: Sensitivity, lang: str = "en") -> plt.Figure:
         ax.barh(y, t["explained"], 0.6)
         ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
     ax.set_yticks(y, t["factor"])
-    ax.set_title(result.outcome)
+    more = len(result.table) - len(t)
+    ax.set_title(result.outcome + (f" (strongest {len(t)} of {len(result.table)} factors)" if more > 0 else ""))
     fig.tight_layout()
     return fig
 
+
+def replications_chart(result: Sensitivity, lang: str = "en", points: int = 8) -> plt.Figure:
+    """The coefficient of variation over the first n replications against n (left) and the 95%
+    interval of the mean relative to the mean (right), one line per design point (the first
+    ``points``); the band is the criterion around each point's final value, the marker where its
+    replications become enough."""
+    from cogov_sim.analysis.sensitivity import CV_CRITERION
+
+    curves, table = result.second_order, result.table.set_index("point")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, (point, c) in enumerate(curves.groupby("point")):
+        if i >= points:
+            break
+        factors = [k for k in table.columns if k not in ("replications", "mean", "cv", "needed", "half_width_at_needed",
+                                                          "half_width_at_all")]
+        name = ", ".join(f"{k.split('.')[-1]} = {table.loc[point, k]}" for k in factors[:3])
+        line, = a.plot(c["n"], c["cv"], lw=1.2, label=name or f"point {point}")
+        final = float(c["cv"].iloc[-1])
+        a.fill_between(c["n"], final * (1 - CV_CRITERION), final * (1 + CV_CRITERION), color=line.get_color(),
+                       alpha=0.12, lw=0)
+        need = table.loc[point, "needed"]
+        if need == need and need is not None:
+            a.plot([need], c.loc[c["n"] == need, "cv"], "o", color=line.get_color())
+        b.plot(c["n"], c["half_width"], lw=1.2, color=line.get_color())
+    zh = lang == "zh"
+    a.set_xlabel("重复次数 n" if zh else "replications n")
+    a.set_ylabel("变异系数" if zh else "coefficient of variation")
+    a.set_title(("变异系数的稳定（Lee 等 2015）" if zh else "CV over the first n replications (Lee et al. 2015)"),
+                fontsize=9)
+    a.legend(fontsize=7)
+    b.set_xlabel("重复次数 n" if zh else "replications n")
+    b.set_ylabel("均值95%区间半宽 / 均值" if zh else "95% half-width of the mean / mean")
+    b.set_yscale("log")
+    fig.suptitle(result.outcome)
+    fig.tight_layout()
+    return fig
 
 def write_sensitivity_chart(result: Sensitivity, path: Path) -> None:
     """The chart of a sensitivity result as a PNG file (for ``cogov sensitivity``)."""
