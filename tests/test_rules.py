@@ -303,6 +303,46 @@ def test_priority_never_closes_more_than_capacity_or_queue(cells, priority):
     assert (expected <= np.minimum(cap, queue) + 1e-9).all()
 
 
+def test_watched_cases_are_served_first_by_the_share_upper_levels_watch():
+    watched, cap = np.array([4.0, 10.0, 0.0]), np.array([6.0, 5.0, 3.0])
+    first, left = rules.served_first(watched, cap, 0.0)
+    np.testing.assert_array_equal(first, 0.0)  # nobody watching: nothing first, the capacity untouched
+    np.testing.assert_array_equal(left, cap)
+    first, left = rules.served_first(watched, cap, 1.0)
+    # fully watched: all 4 watched cases served first (2 of 6 left); 5 of the 10 (nothing left)
+    np.testing.assert_allclose(first, [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(left, [2.0, 0.0, 3.0])
+    first, left = rules.served_first(watched, cap, 0.5)
+    np.testing.assert_allclose(first, [0.5, 0.25, 0.0])
+    np.testing.assert_allclose(left, [4.0, 2.5, 3.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.floats(0, 80)), min_size=1,
+                max_size=10), st.floats(0, 1), st.floats(0, 1))
+def test_serving_watched_cases_first_never_closes_more_than_capacity_or_queue(cells, supervision, priority):
+    """Watched cases first, then overdue ones, as the model composes them: expected closures stay
+    within the capacity and the queue, every chance within 0-1."""
+    watched = np.array([a for a, _, _, _ in cells], dtype=float)
+    overdue_other = np.array([b for _, b, _, _ in cells], dtype=float)
+    others = np.array([c for _, _, c, _ in cells], dtype=float)
+    cap = np.array([d for _, _, _, d in cells])
+    watched_overdue = np.floor(watched / 2)
+    queue = watched + overdue_other + others
+    overdue = overdue_other + watched_overdue
+    first, left = rules.served_first(watched, cap, supervision)
+    assert ((first >= 0) & (first <= 1)).all() and (left >= -1e-9).all()
+    p_o, p_n = rules.priority_probabilities(queue - first * watched, overdue - first * watched_overdue, left,
+                                            priority)
+    assert ((p_o >= 0) & (p_o <= 1) & (p_n >= 0) & (p_n <= 1)).all()
+    p_watched_late = first + (1 - first) * p_o
+    p_watched = first + (1 - first) * p_n
+    expected = (p_watched_late * watched_overdue + p_watched * (watched - watched_overdue) + p_o * overdue_other
+                + p_n * others)
+    assert (expected <= np.minimum(cap, queue) + 1e-6).all()
+    if supervision > 0:  # a watched case never fares worse than an unwatched one of its kind
+        assert (p_watched >= p_n - 1e-12).all() and (p_watched_late >= p_o - 1e-12).all()
+
 def test_volunteer_yield():
     queue = np.array([[4.0, 0.0], [3.0, 1.0]])
     capacity = np.array([[8.0, 2.0], [2.0, 0.0]])

@@ -709,10 +709,18 @@ class CoGovModel(mesa.Model):
         cell = r.community[queued] * N_CAT + r.category[queued]
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
         late = r.wait[queued] > self.settings.government.patience_weeks
+        watched = r.channel[queued] == ONLINE
         self._week["queued"] = queued
         self._week["cell"] = cell
         self._week["late"] = late
-        self._week["overdue"] = np.bincount(cell[late], minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
+        self._week["watched"] = watched
+
+        def per_cell(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(cell[mask], minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
+
+        self._week["overdue"] = per_cell(late)
+        self._week["watched_cases"] = per_cell(watched)
+        self._week["watched_overdue"] = per_cell(late & watched)
         return queue, self.capacity_by_sector(queue, self.network.community_sum(r.cooperator))
 
     def capacity_by_sector(self, queue: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
@@ -765,19 +773,23 @@ class CoGovModel(mesa.Model):
         self._offers_key, self._offers = key, (ent, org)
         return ent, org
 
-    def handling_odds(self, queue: np.ndarray, overdue: np.ndarray,
-                      cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per cell (flat, community * categories + category): the chance that an overdue queued
-        case and that another queued case close this week (the government's escalation priority,
-        :func:`rules.priority_probabilities`) and each sector's share of the closing capacity;
+    def handling_odds(self, queue: np.ndarray, overdue: np.ndarray, cap: np.ndarray, watched: np.ndarray,
+                      watched_overdue: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per cell (flat, community * categories + category): the chance that a watched case (an
+        online request, when upper levels watch them: ``levers.upper_supervision``) is served
+        first (:func:`rules.served_first`), then the chance that an overdue queued case and that
+        another queued case close with the capacity left (the government's escalation priority,
+        :func:`rules.priority_probabilities`), and each sector's share of the closing capacity;
         per community: the factor on the chance of a cross-department case (silos)."""
         s = self.settings
-        p_overdue, p_other = rules.priority_probabilities(queue, overdue, cap.sum(axis=-1),
-                                                          self.government.priority[:, None])
+        first, left = rules.served_first(watched, cap.sum(axis=-1), self.effective["upper_supervision"][:, None])
+        p_overdue, p_other = rules.priority_probabilities(queue - first * watched, overdue - first * watched_overdue,
+                                                          left, self.government.priority[:, None])
         relief = self.mode_weights("silo_relief")
         silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
                                  s.government.silo_penalty)
-        return p_overdue.reshape(-1), p_other.reshape(-1), silo, rules.sector_shares(cap.reshape(-1, 4))
+        return (first.reshape(-1), p_overdue.reshape(-1), p_other.reshape(-1), silo,
+                rules.sector_shares(cap.reshape(-1, 4)))
 
     def handle_cases(self) -> None:
         """Departments, enterprises, organisations and volunteers close queued cases; silos slow
@@ -787,8 +799,11 @@ class CoGovModel(mesa.Model):
         u = self.streams["handling"].random(self.n)
         queue, cap = self.sector_capacity()
         queued, cell = self._week["queued"], self._week["cell"]
-        p_overdue, p_other, silo, shares = self.handling_odds(queue, self._week["overdue"], cap)
-        p = np.where(self._week["late"], p_overdue[cell], p_other[cell]) * np.where(
+        w = self._week
+        first, p_overdue, p_other, silo, shares = self.handling_odds(queue, w["overdue"], cap, w["watched_cases"],
+                                                                     w["watched_overdue"])
+        q = np.where(w["watched"], first[cell], 0.0)
+        p = (q + (1.0 - q) * np.where(w["late"], p_overdue[cell], p_other[cell])) * np.where(
             r.cross[queued], silo[r.community[queued]], 1.0)
         uq = u[queued]
         ok = uq < p

@@ -989,10 +989,11 @@ class Levers:
                                      "Fang (2024) 4.2", en="Third-party evaluation", zh="第三方评估", lever=True)
     partnerships: bool = p(False, "-", "Partnerships with firms and universities.", "Fang (2024) 4.1",
                            en="Partnerships", zh="校企合作", lever=True)
-    upper_supervision: float = p(0.0, "0-1", "How closely upper levels watch the street's requests (a leaders' "
-                                 "message board): the share of the way from institutions.accountability to full "
-                                 "accountability that failed requests, of every channel, press the street office "
-                                 "with. Upper levels pay for it; the street office's budget does not.",
+    upper_supervision: float = p(0.0, "0-1", "How closely upper levels watch the street's online requests (a "
+                                 "leaders' message board): the share of each department's capacity that serves the "
+                                 "watched requests first, and the share of the way from institutions.accountability "
+                                 "to full accountability that failed requests, of every channel, press the street "
+                                 "office with. Upper levels pay for it; the street office's budget does not.",
                                  "Chen, Pan & Xu (2016), AJPS 60(2):383-400: a threat to tell upper levels makes "
                                  "county governments answer more; Su & Meng (2016), Soc. Sci. Research 59:52-67: "
                                  "the People's Daily Leaders' Message Board, watched by provincial leaders, is "

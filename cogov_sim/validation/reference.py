@@ -202,9 +202,14 @@ class Resident(mesa.Agent):
         """Count this resident's queued case (and whether it is overdue), and its volunteering,
         toward its community's."""
         if self.status == QUEUED:
-            w["queue"][self.community, self.category] += 1
-            if self.wait > w["patience"]:
-                w["overdue"][self.community, self.category] += 1
+            cell = (self.community, self.category)
+            w["queue"][cell] += 1
+            late = self.wait > w["patience"]
+            if late:
+                w["overdue"][cell] += 1
+            if self.channel == ONLINE:
+                w["watched"][cell] += 1
+                w["watched_overdue"][cell] += late
         if self.cooperator:
             w["volunteers"][self.community] += 1
 
@@ -216,7 +221,8 @@ class Resident(mesa.Agent):
         self.resolved_now = self.failed_now = self.gave_up_now = False
         if self.status == QUEUED:
             cell = c * N_CAT + self.category
-            p = (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell]) * (
+            q = w["first"][cell] if self.channel == ONLINE else 0.0  # served first when watched from above
+            p = (q + (1.0 - q) * (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell])) * (
                 w["silo"][c] if self.cross else 1.0)
             u = w["u"][i]
             if u < p:
@@ -503,13 +509,15 @@ class ReferenceModel(CoGovModel):
         s = self.settings
         (u,) = self._draws("handling", self.n)
         patience = s.government.patience_weeks
-        counts = dict(queue=np.zeros((self.n_communities, N_CAT)), overdue=np.zeros((self.n_communities, N_CAT)),
-                      volunteers=np.zeros(self.n_communities), patience=patience)
+        cells = (self.n_communities, N_CAT)
+        counts = dict(queue=np.zeros(cells), overdue=np.zeros(cells), watched=np.zeros(cells),
+                      watched_overdue=np.zeros(cells), volunteers=np.zeros(self.n_communities), patience=patience)
         self.resident_agents.do("join_queue", counts)
         cap = self.capacity_by_sector(counts["queue"], counts["volunteers"])
-        p_overdue, p_other, silo, shares = self.handling_odds(counts["queue"], counts["overdue"], cap)
+        first, p_overdue, p_other, silo, shares = self.handling_odds(counts["queue"], counts["overdue"], cap,
+                                                                     counts["watched"], counts["watched_overdue"])
         w = self._events("resolved", "sector", "resolved_wait", "failed", "failed_wait", "given_up", u=u,
-                         p_overdue=p_overdue.tolist(), p_other=p_other.tolist(), patience=patience,
+                         first=first.tolist(), p_overdue=p_overdue.tolist(), p_other=p_other.tolist(), patience=patience,
                          silo=silo.tolist(), shares=shares.tolist(),
                          max_wait=s.government.max_wait_weeks, max_unreported=s.issues.max_unreported_weeks)
         self.resident_agents.do("await_case", w)
