@@ -247,14 +247,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from cogov_sim.experiments.sweep import check_folder, parse_shard, run_sweep
 
     exp = load_experiment(resolve_experiment_path(args.experiment))
+    if args.posterior_file is not None and args.posterior is None:
+        raise CoGovInputError("a posterior file without --posterior N; allowed: --posterior N with it",
+                              key="--posterior-file")
+    if args.posterior is not None:
+        import dataclasses
+
+        from cogov_sim.analysis.compare import posterior_draws
+        from cogov_sim.validation.calibration import read_posterior
+
+        draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, exp.seed)
+        source = args.posterior_file or "the shipped posterior"
+        first = exp.points()[1][0]
+        for d in {tuple(sorted(d.items())): d for d in draws}.values():  # valid before any run
+            exp.base.with_values({**d, **first}, source=str(source))
+        exp = dataclasses.replace(exp, posterior=tuple(draws))
     shard = parse_shard(args.shard)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
     n_runs = len(exp.runs())
     check_folder(exp, out, resume=args.resume, shard=shard)
     executor = make_executor(args.workers, args.scheduler)
     try:
-        print(f"{exp.name}: {exp.design.kind} design, {n_runs // exp.replications} points x {exp.replications} "
-              f"replications = {n_runs} runs{f', shard {shard[0]}/{shard[1]}' if shard else ''}; "
+        under = f" x {exp.draws} posterior parameter sets" if exp.posterior else ""
+        print(f"{exp.name}: {exp.design.kind} design, {n_runs // exp.runs_per_point} points{under} x "
+              f"{exp.replications} replications = {n_runs} runs{f', shard {shard[0]}/{shard[1]}' if shard else ''}; "
               f"{executor.description}; results in {out}", file=sys.stderr)
         report = run_sweep(exp, out, executor=executor, shard=shard, resume=args.resume, progress=not args.quiet)
     finally:
@@ -795,6 +811,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results folder (default results/sweeps/<experiment>/)")
     p.add_argument("--resume", action="store_true", help="finish the runs missing from --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--posterior", type=int, metavar="N", help="run every design point under N parameter sets drawn "
+                   "from the calibration's posterior, each with the experiment's replications (seeds of their own, "
+                   "the same at every point), so that outcomes carry parameter uncertainty as well as chance")
+    p.add_argument("--posterior-file", metavar="PATH", help="the posterior.parquet of a calibration (default: the "
+                   "shipped one, once a calibration is adopted)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("compare", help="compare scenarios and pilot programmes under the same seeds; write a "

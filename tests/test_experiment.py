@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import math
 import os
 import signal
@@ -463,3 +464,48 @@ def test_the_replications_analysis_of_a_sweep_from_the_command_line(tiny_referen
     first = df[(df["point"] == 0) & (df["status"] == "ok")].sort_values("replication")["mean_trust_mean"]
     assert table.loc[0, "cv"] == pytest.approx(first.std(ddof=1) / abs(first.mean()))
     assert (tmp_path / "s" / "sensitivity" / "replications_mean_trust_mean.png").stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------------------ posterior sweeps
+def test_a_sweep_under_posterior_draws_nests_seeds_in_parameter_sets(tmp_path):
+    import dataclasses
+
+    exp = load_experiment(write_tiny(tmp_path))
+    draws = ({"participation.base": -2.0, "trust.epsilon": 0.2}, {"participation.base": -1.0, "trust.epsilon": 0.3})
+    post = dataclasses.replace(exp, posterior=draws)
+    runs = post.runs()
+    assert len(runs) == len(exp.runs()) * 2 and post.runs_per_point == 2 * exp.replications
+    seeds = post.replication_seeds()
+    assert seeds[:exp.replications] == exp.replication_seeds()  # the first set keeps the plain sweep's seeds
+    for r in runs:
+        assert r.draw == r.replication // exp.replications and r.seed == seeds[r.replication]
+        assert r.values["participation.base"] == draws[r.draw]["participation.base"]
+        assert post.scenario_for(r).participation.base == draws[r.draw]["participation.base"]
+    by_point = {}
+    for r in runs:  # the same seeds at every design point: common random numbers
+        by_point.setdefault(r.point, []).append(r.seed)
+    assert len({tuple(v) for v in by_point.values()}) == 1
+    assert post.fingerprint() != exp.fingerprint()
+    run_sweep(post, tmp_path / "out", limit=4)
+    df = read_results(tmp_path / "out")
+    assert list(df.sort_values("run_id")["draw"]) == [0, 0, 1, 1]
+
+
+def test_sweep_posterior_from_the_command_line(tmp_path):
+    pd.DataFrame({"participation.base": [-2.0, -1.0], "government.cases_per_staff_week": [2.0, 3.0],
+                  "weight": [1.0, 1.0]}).to_parquet(tmp_path / "post.parquet")
+    path = write_tiny(tmp_path, samples=2)
+    res = cogov("sweep", str(path), "--posterior", "3", "--posterior-file", str(tmp_path / "post.parquet"),
+                "--workers", "1", "--quiet", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "x 3 posterior parameter sets x 2 replications = 12 runs" in res.stderr
+    df = read_results(tmp_path / "out")
+    assert len(df) == 12 and set(df["draw"]) == {0, 1, 2} and (df["status"] == "ok").all()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert len(manifest["experiment"]["posterior_draws"]) == 3
+    for args, fragment in ((["--posterior-file", str(tmp_path / "post.parquet")], "without --posterior N"),
+                           (["--posterior", "3", "--posterior-file", str(tmp_path / "none.parquet")], "no such file"),
+                           (["--posterior", "1", "--posterior-file", str(tmp_path / "post.parquet")], "from 2")):
+        bad = cogov("sweep", str(path), *args, "--out", str(tmp_path / "bad"), cwd=tmp_path)
+        assert bad.returncode == 2 and fragment in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "bad").exists()

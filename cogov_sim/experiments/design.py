@@ -256,6 +256,8 @@ class RunSpec:
     replication: int
     seed: int
     values: Mapping[str, Any]
+    #: Which posterior parameter set the run uses (0 without a posterior).
+    draw: int = 0
 
 
 @dataclass(frozen=True)
@@ -273,20 +275,43 @@ class Experiment:
     scenario_file: str = ""
     fixed: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: Parameter sets drawn from a calibration's posterior (``cogov sweep --posterior N``): every
+    #: design point runs ``replications`` times under each, so that its outcome carries parameter
+    #: uncertainty as well as chance. Empty: the model's defaults.
+    posterior: tuple[Mapping[str, float], ...] = ()
+
+    @property
+    def draws(self) -> int:
+        """Parameter sets each design point runs under (1 without a posterior)."""
+        return max(1, len(self.posterior))
+
+    @property
+    def runs_per_point(self) -> int:
+        return self.replications * self.draws
 
     def points(self) -> tuple[np.ndarray | None, list[dict[str, Any]]]:
         """The unit-cube sample (None for a full factorial) and every design point's values."""
         return design_matrix(self.factors, self.design, design_seed(self.seed))
 
     def replication_seeds(self) -> list[int]:
-        return replication_seeds(self.seed, self.replications)
+        """One seed per replication of each parameter set (``replications * draws``), the same at
+        every design point (common random numbers)."""
+        return replication_seeds(self.seed, self.runs_per_point)
 
     def runs(self) -> list[RunSpec]:
-        """Every run, ``run_id = point * replications + replication``."""
+        """Every run, ``run_id = point * runs_per_point + replication``; with a posterior,
+        replication ``j`` runs under parameter set ``j // replications`` (nested: every set has
+        ``replications`` seeds of its own)."""
         _, points = self.points()
         seeds = self.replication_seeds()
-        return [RunSpec(p * self.replications + r, p, r, seeds[r], values)
-                for p, values in enumerate(points) for r in range(self.replications)]
+        n = self.runs_per_point
+        out = []
+        for p, values in enumerate(points):
+            for j in range(n):
+                d = j // self.replications
+                merged = {**self.posterior[d], **values} if self.posterior else values
+                out.append(RunSpec(p * n + j, p, j, seeds[j], merged, d))
+        return out
 
     def scenario_for(self, run: RunSpec) -> Scenario:
         """The scenario of one run: the base with the point's values and the replication seed."""
@@ -307,6 +332,7 @@ class Experiment:
                         for f in self.factors],
             "outcomes": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(self.outcomes).items()},
             "base_scenario": self.base.to_dict(),
+            **({"posterior_draws": [dict(d) for d in self.posterior]} if self.posterior else {}),
         }
 
     def fingerprint(self) -> str:

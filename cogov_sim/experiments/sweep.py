@@ -129,6 +129,8 @@ def design_frame(exp: Experiment) -> pd.DataFrame:
     df = pd.DataFrame({"run_id": [r.run_id for r in runs], "point": [r.point for r in runs],
                        "replication": [r.replication for r in runs],
                        "seed": np.array([r.seed for r in runs], dtype=np.uint64)})
+    if exp.posterior:
+        df.insert(3, "draw", [r.draw for r in runs])
     for f in exp.factors:
         df[f.key] = [r.values[f.key] for r in runs]
     if unit is not None:
@@ -340,7 +342,8 @@ def _note(message: str) -> None:
 
 def _empty_results(manifest: dict[str, Any]) -> pd.DataFrame:
     cols = manifest.get("columns", {})
-    return pd.DataFrame(columns=["run_id", "point", "replication", "seed", *cols.get("factors", []), "status",
+    draw = ["draw"] if manifest.get("experiment", {}).get("posterior_draws") else []
+    return pd.DataFrame(columns=["run_id", "point", "replication", *draw, "seed", *cols.get("factors", []), "status",
                                  "error", "traceback", "wall_s", *cols.get("outcomes", [])])
 
 
@@ -418,8 +421,9 @@ def manifest_for(exp: Experiment) -> dict[str, Any]:
         "runs": len(exp.runs()),
         "replication_seeds": [str(s) for s in exp.replication_seeds()],
         "seeding": "replication r of every design point uses replication_seeds[r] as run.seed (common random "
-                   "numbers); replication_seeds = SeedSequence(seed).spawn(replications); design sampling uses "
-                   "SeedSequence(seed, spawn_key=(crc32('design'),))",
+                   "numbers); replication_seeds = SeedSequence(seed).spawn(replications x posterior draws); with "
+                   "posterior draws, replication r runs under experiment.posterior_draws[r // replications]; design "
+                   "sampling uses SeedSequence(seed, spawn_key=(crc32('design'),))",
         "columns": {"factors": [f.key for f in exp.factors], "outcomes": exp.outcomes.columns()},
         "versions": versions(),
         "git_commit": git_commit(),
@@ -638,7 +642,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, executor: Any = None, shard: 
                 result = {"row": {"status": "failed", "error": f"{result.__class__.__name__}: {result}"[:500],
                                   "traceback": "", "wall_s": float("nan")}, "steps": None}
             row = {"run_id": run.run_id, "point": run.point, "replication": run.replication,
-                   "seed": np.uint64(run.seed)}
+                   **({"draw": run.draw} if exp.posterior else {}), "seed": np.uint64(run.seed)}
             row.update({k: run.values[k] for k in design})
             row.update(result["row"])
             for col in exp.outcomes.columns():
