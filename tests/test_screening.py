@@ -129,3 +129,13 @@ def test_a_reduced_screening_runs_end_to_end_and_never_overwrites(tmp_path):
     again = cogov(*args)
     assert again.returncode == 2 and "already here" in again.stderr
     assert pd.read_parquet(out / "points.parquet").equals(points)
+
+
+def test_the_age_ratio_of_a_street_where_no_young_resident_took_part_stays_finite():
+    from cogov_sim.validation.patterns import age_ratio
+
+    older = np.array([True, True, False, False, False, False])
+    young = ~older
+    assert age_ratio(np.array([True, False, True, False, False, False]), older, young) == pytest.approx(2.0)
+    # no young resident took part: as if one of the four had
+    assert age_ratio(np.array([True, True, False, False, False, False]), older, young) == pytest.approx(4.0)

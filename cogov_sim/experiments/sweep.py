@@ -131,12 +131,11 @@ def design_frame(exp: Experiment) -> pd.DataFrame:
                        "seed": np.array([r.seed for r in runs], dtype=np.uint64)})
     if exp.posterior:
         df.insert(3, "draw", [r.draw for r in runs])
-    for f in exp.factors:
-        df[f.key] = [r.values[f.key] for r in runs]
+    columns = {f.key: [r.values[f.key] for r in runs] for f in exp.factors}
     if unit is not None:
-        for j, f in enumerate(exp.factors):
-            df[f"u:{f.key}"] = unit[[r.point for r in runs], j]
-    return df
+        rows = [r.point for r in runs]
+        columns.update({f"u:{f.key}": unit[rows, j] for j, f in enumerate(exp.factors)})
+    return pd.concat([df, pd.DataFrame(columns, index=df.index)], axis=1)
 
 
 # ------------------------------------------------------------------ files that survive a kill

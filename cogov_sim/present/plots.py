@@ -334,8 +334,9 @@ def calibration_figures(folder: Path, *, pairs: int = 6) -> list[Path]:
 def screening_figure(folder: Path) -> Path:
     """``effects.png`` of a screening in ``folder`` (``cogov screen``): mu*, each parameter's mean
     absolute elementary effect on each pattern in units of the pattern's tolerance over the
-    parameter's plausible range, as a heat map (parameters by their strongest effect; held-out
-    patterns marked); cells whose interval's lower end passes the influence threshold outlined."""
+    parameter's plausible range, as a heat map on a log scale from 0.01 to 100 tolerances
+    (parameters by their strongest effect on a pattern; held-out patterns marked); cells whose
+    interval's lower end passes the influence threshold outlined."""
     import json
 
     effects = pd.read_csv(folder / "effects.csv")
@@ -345,19 +346,20 @@ def screening_figure(folder: Path) -> Path:
     low = effects.assign(low=effects["mu_star"] - effects["mu_star_conf"]).pivot(index="parameter", columns="pattern",
                                                                                 values="low")
     cols = [c for c in reach["pattern"] if c in mu.columns] + (["distance"] if "distance" in mu.columns else [])
-    order = mu[cols].max(axis=1).sort_values(ascending=False).index
+    patterns = [c for c in cols if c != "distance"]
+    order = mu[patterns].max(axis=1).sort_values(ascending=False).index
     mu, low = mu.loc[order, cols], low.loc[order, cols]
     held = set(reach.loc[reach["held_out"], "pattern"])
     fig, ax = plt.subplots(figsize=(3.0 + 0.55 * len(cols), 3.0 + 0.22 * len(order)), layout="constrained")
     shown = np.log10(np.clip(mu.to_numpy(float), 1e-2, None))
-    im = ax.imshow(shown, aspect="auto", cmap="magma_r", vmin=-2, vmax=max(1.0, float(np.nanmax(shown))))
+    im = ax.imshow(shown, aspect="auto", cmap="magma_r", vmin=-2, vmax=2)  # beyond 100 tolerances: the darkest
     threshold = summary["influence_threshold"]
     for i, j in zip(*np.nonzero(low.to_numpy(float) >= threshold), strict=True):
         ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="#1f77b4", lw=1.2))
     ax.set_xticks(range(len(cols)), [c + (" (held out)" if c in held else "") for c in cols], rotation=60,
                   ha="right", fontsize=7)
     ax.set_yticks(range(len(order)), list(order), fontsize=7)
-    bar = fig.colorbar(im, ax=ax, shrink=0.6)
+    bar = fig.colorbar(im, ax=ax, shrink=0.6, extend="max")
     bar.set_label("mu* (tolerances per plausible range), log10", fontsize=8)
     ax.set_title(f"Morris screening: {summary['points']} points; outlined: lower 95% bound >= {threshold:g}",
                  fontsize=9)

@@ -180,14 +180,12 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     older, young = r.age_group == OLDER, r.age_group == YOUNG
     users = r.literacy >= INTERNET_USER_LITERACY
 
-    def ratio(mask: np.ndarray) -> float:
-        return float(mask[older].mean() / max(mask[young].mean(), 1e-12))
 
     return {
         **_pilot_metrics(m),
         "reply_rate_online": answered / closed if closed else float("nan"),
-        "offline_older_to_young": ratio(seen[OFFLINE]),
-        "online_older_to_young": ratio(seen[ONLINE]),
+        "offline_older_to_young": age_ratio(seen[OFFLINE], older, young),
+        "online_older_to_young": age_ratio(seen[ONLINE], older, young),
         "internet_use_older": float(users[older].mean()),
         "internet_use_all": float(users.mean()),
         "resolution_start": float(np.nanmean(ts["reported_resolution_rate"][:13])),
@@ -197,6 +195,12 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
         "welfare_effort": float(np.mean(welfare)) if welfare else float("nan"),
     }
 
+
+def age_ratio(mask: np.ndarray, older: np.ndarray, young: np.ndarray) -> float:
+    """The share of the older residents in ``mask`` over the share of the young. A share of the
+    young measured as 0 counts as one young resident, the smallest share a street of this size
+    can show, so that the ratio stays finite (and very large)."""
+    return float(mask[older].mean() / max(mask[young].mean(), 1.0 / max(int(young.sum()), 1)))
 
 def _pilot_metrics(m: CoGovModel) -> dict[str, float]:
     """The fate of a run's pilots: the share whose evaluation passed its threshold, and the share
