@@ -247,20 +247,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from cogov_sim.experiments.sweep import check_folder, parse_shard, run_sweep
 
     exp = load_experiment(resolve_experiment_path(args.experiment))
-    if args.posterior_file is not None and args.posterior is None:
-        raise CoGovInputError("a posterior file without --posterior N; allowed: --posterior N with it",
-                              key="--posterior-file")
-    if args.posterior is not None:
+    draws = _posterior_draws(args, exp.seed, [exp.base.with_values(exp.points()[1][0])])
+    if draws:
         import dataclasses
 
-        from cogov_sim.analysis.compare import posterior_draws
-        from cogov_sim.validation.calibration import read_posterior
-
-        draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, exp.seed)
-        source = args.posterior_file or "the shipped posterior"
-        first = exp.points()[1][0]
-        for d in {tuple(sorted(d.items())): d for d in draws}.values():  # valid before any run
-            exp.base.with_values({**d, **first}, source=str(source))
         exp = dataclasses.replace(exp, posterior=tuple(draws))
     shard = parse_shard(args.shard)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / exp.name
@@ -282,6 +272,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               file=sys.stderr)
     return 0
 
+
+def _posterior_draws(args: argparse.Namespace, root: int, scenarios) -> list[dict[str, float]]:
+    """The parameter sets of ``--posterior N`` (``--posterior-file`` or the shipped posterior),
+    drawn with seed ``root``, each checked against every scenario before any run; none without
+    ``--posterior``."""
+    if args.posterior_file is not None and args.posterior is None:
+        raise CoGovInputError("a posterior file without --posterior N; allowed: --posterior N with it",
+                              key="--posterior-file")
+    if args.posterior is None:
+        return []
+    from cogov_sim.analysis.compare import posterior_draws
+    from cogov_sim.validation.calibration import read_posterior
+
+    draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, root)
+    source = str(args.posterior_file or "the shipped posterior")
+    for s in scenarios:
+        for d in {tuple(sorted(d.items())): d for d in draws}.values():
+            s.with_values(d, source=source)
+    return draws
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from cogov_sim.analysis.sensitivity import analyse, write
@@ -326,22 +335,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / "compare" / stamp
     check_new_folder(out)
     plan(scenarios)  # e.g. two scenarios of one name: an error before workers start
-    draws = []
-    if args.posterior_file is not None and args.posterior is None:
-        raise CoGovInputError("a posterior file without --posterior N; allowed: --posterior N with it",
-                              key="--posterior-file")
-    if args.posterior is not None:
-        from cogov_sim.analysis.compare import posterior_draws
-
-        root = int(scenarios[0].run.seed if args.seed is None else args.seed)
-        source = args.posterior_file or "the shipped posterior"
-        from cogov_sim.validation.calibration import read_posterior
-
-        draws = posterior_draws(read_posterior(args.posterior_file), args.posterior, root)
-        unique = {tuple(sorted(d.items())): d for d in draws}.values()
-        for s in scenarios:  # every draw must make a valid scenario: checked before any run
-            for d in unique:
-                s.with_values(d, source=str(source))
+    draws = _posterior_draws(args, int(scenarios[0].run.seed if args.seed is None else args.seed), scenarios)
     executor = make_executor(args.workers, args.scheduler)
     bar = None
     if not args.quiet:

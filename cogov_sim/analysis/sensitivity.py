@@ -133,16 +133,15 @@ def cv_curve(values: Sequence[float]) -> pd.DataFrame:
     """For n = 2..N: the coefficient of variation (sd / |mean|, sd with n - 1) of the first n
     values, in replication order (each replication's seed is fixed, so the order is the
     experiment's), and the half-width of the mean's 95% t-interval relative to |mean|."""
-    from scipy import stats
+    from cogov_sim.analysis.stats import mean_ci
 
     v = np.asarray(values, dtype=np.float64)
     rows = []
     for n in range(2, len(v) + 1):
-        x = v[:n]
-        mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
+        mean, low, high = (float(a) for a in mean_ci(v[:n]))
         scale = abs(mean) if mean != 0 else float("nan")
-        rows.append({"n": n, "mean": mean, "cv": sd / scale,
-                     "half_width": float(stats.t.ppf(0.975, n - 1)) * sd / np.sqrt(n) / scale})
+        rows.append({"n": n, "mean": mean, "cv": float(np.std(v[:n], ddof=1)) / scale,
+                     "half_width": (high - low) / 2 / scale})
     return pd.DataFrame(rows)
 
 
