@@ -463,8 +463,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """ABC-SMC calibration to the fitting patterns (cogov_sim/validation/calibration.py)."""
-    import importlib.util
-
     from cogov_sim.validation.calibration import CALIBRATED, CalibrationSettings, calibrate, check_folder, check_settings
 
     given = {"patterns": tuple(args.patterns or ()), "parameters": tuple(args.parameters or CALIBRATED),
@@ -474,8 +472,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     check_settings(settings)
     if args.workers is not None and args.workers < 1:
         raise CoGovInputError(f"{args.workers}; allowed: a positive number of worker processes", key="--workers")
-    if importlib.util.find_spec("pyabc") is None:
-        raise CoGovInputError("pyabc is not installed; allowed: pip install 'cogov_sim[calibrate]'", key="calibrate")
     out = Path(args.out) if args.out else Path("results") / "calibration"
     check_folder(out, args.resume)
     from cogov_sim.experiments.runner import check_writable
@@ -492,18 +488,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     def progress(d: dict) -> None:
         if args.quiet:
             return
+        if d.get("partial"):
+            print(f"population {d['population'] + 1}/{d['of']}: {d['simulated']} simulations so far, "
+                  f"{d['elapsed_seconds'] / 60:.1f} min since the start", file=sys.stderr, flush=True)
+            return
         eta = d["eta_seconds"]
-        print(f"population {d['population'] + 1}/{d['of']}: tolerance {d['epsilon']:.3g}, acceptance "
-              f"{d['acceptance_rate']:.1%}, effective sample size {d['effective_sample_size']:.0f}, "
-              f"{d['wall_seconds']:.0f} s; about {eta / 60:.1f} min left at this pace", file=sys.stderr, flush=True)
+        what = ("the prior" if d["population"] == 0 else
+                f"{d['survivors']} of {d['particles']} kept, {d['moves']} move{'s' * (d['moves'] > 1)}, "
+                f"{d['acceptance_rate']:.1%} accepted, "
+                f"{d['distinct']} distinct")
+        print(f"population {d['population'] + 1}/{d['of']}: tolerance {d['epsilon']:.3g}; {what}; "
+              f"{d['simulations']} simulations, {d['wall_seconds']:.0f} s; at most {eta / 60:.1f} min left at this pace",
+              file=sys.stderr, flush=True)
 
     diag = calibrate(settings, out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
     from cogov_sim.present.plots import calibration_figures
 
     calibration_figures(out)
     last = diag["populations"][-1]
-    print(f"{len(diag['populations'])} populations, {diag['simulations']} simulations; last tolerance "
-          f"{last['epsilon']:.3g}, effective sample size {last['effective_sample_size']:.0f}; posterior, diagnostics, "
+    print(f"{len(diag['populations'])} populations, {diag['simulations']} simulations, stopped at {diag['stopped']}; "
+          f"last tolerance {last['epsilon']:.3g}, {last['distinct']} distinct particles; posterior, diagnostics, "
           f"identifiability, point estimate and figures in {out}")
     return 0
 

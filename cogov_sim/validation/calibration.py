@@ -1,6 +1,7 @@
 """Bayesian calibration of the model to the observed patterns: approximate Bayesian computation
-by sequential Monte Carlo (ABC-SMC; Toni et al. 2009, J. R. Soc. Interface 6:187-202; Beaumont
-et al. 2009, Biometrika 96:983-990) with pyabc (Schaelte et al. 2022, JOSS 7(74):4304).
+by sequential Monte Carlo with MCMC moves (Del Moral, Doucet & Jasra 2012; the sampler is
+:mod:`cogov_sim.validation.abcsmc`, which says why it is not the importance-weighted ABC-SMC of
+Toni et al. 2009 and Beaumont et al. 2009).
 
 Every behavioural parameter that is not measured directly (:data:`CALIBRATED`) gets a uniform
 prior over its plausible range (the one parameter definition, ``plausible``). A particle is one
@@ -12,11 +13,13 @@ patterns (``Pattern.held_out``) are not fitted: they check the posterior afterwa
 
 What a calibration writes (``cogov calibrate --out DIR``): ``posterior.parquet`` (the last
 population's particles and weights, parameters under their keys), ``populations.parquet`` (every
-population's particles), ``diagnostics.json`` (tolerance schedule, acceptance rates, effective
-sample sizes, wall time), ``identifiability.csv`` (posterior width against prior width and the
-strongest correlation of each parameter), ``point_estimate.toml`` (the weighted posterior medians,
-in the form of ``cogov_sim/data/calibrated.toml``), ``marginals.png`` and ``pairs.png``, and the
-pyabc database ``abc.db`` that ``--resume`` continues.
+population's particles with their distances and simulated patterns), ``diagnostics.json``
+(tolerance schedule, particles kept at each tolerance, moves, acceptance rates, distinct
+particles, wall time), ``identifiability.csv`` (posterior width against prior width and the
+strongest correlation of each parameter), ``point_estimate.toml`` (the posterior medians, in the
+form of ``cogov_sim/data/calibrated.toml``), ``marginals.png`` and ``pairs.png``, and the state
+that ``--resume`` continues from (``calibration.json``, ``state.json``, ``state.npz``),
+written after every population.
 """
 
 from __future__ import annotations
@@ -34,6 +37,18 @@ import numpy as np
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.model.parameters import PARAMETERS
+from cogov_sim.validation.abcsmc import (
+    MAX_MOVES,
+    MIN_ACCEPTANCE,
+    MOVE_MISS,
+    SURVIVE,
+    WALK_SCALE,
+    Population,
+    Sampler,
+    generator_state,
+    sampler_rng,
+    set_generator_state,
+)
 from cogov_sim.validation.patterns import PATTERNS, Pattern, run_patterns
 
 #: The behavioural parameters calibrated: how residents choose, learn and forget, how
@@ -66,15 +81,6 @@ CALIBRATED: tuple[str, ...] = (
 #: Residents of a particle's runs (the calibration size): large enough that a pattern's
 #: replication noise is well inside its tolerance, small enough for thousands of particles.
 CALIBRATION_RESIDENTS = 2000
-
-
-def _safe(key: str) -> str:
-    """A parameter key as a pyabc parameter name (no dots)."""
-    return key.replace(".", "__")
-
-
-def _key(name: str) -> str:
-    return name.replace("__", ".")
 
 
 def prior_ranges(keys: Sequence[str] = CALIBRATED) -> dict[str, tuple[float, float]]:
@@ -113,17 +119,21 @@ def distance(simulated: Mapping[str, float], observed: Mapping[str, float], tole
 @dataclass
 class Simulator:
     """A particle's simulation: every scenario the patterns need, at ``residents``, one
-    replication; returns each pattern's value. Picklable, for pyabc's worker processes."""
+    replication; returns each pattern's value. Picklable, for worker processes and Dask."""
 
     patterns: Sequence[Pattern]
     root_seed: int
     residents: int
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
-        values = {_key(name): float(v) for name, v in par.items()}
+        values = {k: float(v) for k, v in par.items()}
         results = run_patterns(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
                                patterns=self.patterns, residents=self.residents)
         return {res.pattern.id: res.value for res in results}
+
+    def task(self, item: tuple[int, Mapping[str, float]]) -> dict[str, float]:
+        """An executor's task: ``(index, parameter values)``."""
+        return self(item[1])
 
 
 class CalibrationDegenerate(CoGovInputError):
@@ -175,11 +185,11 @@ def check_folder(out: Path, resume: bool) -> None:
     a folder with one."""
     if out.exists() and not out.is_dir():
         raise CoGovInputError("is a file; allowed: a folder for the calibration", source=str(out), key="--out")
-    here = (out / "abc.db").exists() and (out / "calibration.json").exists()
+    here = (out / "state.json").exists() and (out / "calibration.json").exists()
     if resume and not here:
         raise CoGovInputError("nothing to resume; allowed: --resume with the folder of a calibration begun before",
                               source=str(out), key="--resume")
-    if not resume and (out / "abc.db").exists():
+    if not resume and ((out / "calibration.json").exists() or (out / "state.json").exists()):
         raise CoGovInputError("a calibration is already here; allowed: --resume to continue it, or another --out",
                               source=str(out), key="--out")
 
@@ -247,150 +257,173 @@ def point_estimate_toml(point: Mapping[str, float], *, note: str) -> str:
     return "\n".join(lines)
 
 
-def _sampler(workers: int, scheduler: str | None):
-    import pyabc
+class _Batch:
+    """Simulates a batch of parameter sets on an executor: each set's distance and pattern values
+    (rows in the order given), whatever order the workers finish in."""
+
+    def __init__(self, sim: Simulator, keys: Sequence[str], observed: Mapping[str, float],
+                 tolerances: Mapping[str, float], executor: Any):
+        self.sim, self.keys, self.observed, self.tol, self.executor = sim, list(keys), observed, tolerances, executor
+        self.patterns = list(observed)
+
+    def __call__(self, values: np.ndarray, tick: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        tasks = [(i, {k: float(v) for k, v in zip(self.keys, row, strict=True)}) for i, row in enumerate(values)]
+        dist = np.full(len(tasks), np.inf)
+        stats = np.full((len(tasks), len(self.patterns)), np.nan)
+        for done, ((i, _), result) in enumerate(self.executor.map_unordered(self.sim.task, tasks), start=1):
+            if isinstance(result, BaseException):
+                raise result
+            stats[i] = [result.get(p, np.nan) for p in self.patterns]
+            dist[i] = distance(result, self.observed, self.tol)
+            if tick is not None:
+                tick(done)
+        return dist, stats
+
+
+def _executor(workers: int, scheduler: str | None):
+    from cogov_sim.experiments.executors import DaskExecutor, LocalExecutor, SerialExecutor
 
     if scheduler:
-        from cogov_sim.experiments.executors import DaskExecutor
+        return DaskExecutor(scheduler)
+    return LocalExecutor(workers) if workers > 1 else SerialExecutor()
 
-        ex = DaskExecutor(scheduler)
-        return pyabc.sampler.DaskDistributedSampler(dask_client=ex.client, batch_size=1), ex
-    if workers <= 1:
-        return pyabc.sampler.SingleCoreSampler(), None
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers), None
+
+def _save(out: Path, pop: Population, rng: np.random.Generator, rows: list[dict[str, Any]],
+          frames: list[Any]) -> None:
+    """The state a calibration resumes from, written whole before it replaces the last: the
+    population (logit scale), the generator's state and the diagnostics so far."""
+    import pandas as pd
+
+    tmp = out / "state.tmp.npz"
+    np.savez(tmp, z=pop.z, distance=pop.distance, stats=pop.stats)
+    (out / "state.tmp.json").write_text(json.dumps({"t": pop.t, "epsilon": pop.epsilon, "acceptance": pop.acceptance,
+                                                    "info": pop.info, "rng": generator_state(rng),
+                                                    "populations": rows}))
+    pd.concat(frames, ignore_index=True).to_parquet(out / "populations.tmp.parquet", index=False)
+    (out / "populations.tmp.parquet").replace(out / "populations.parquet")
+    tmp.replace(out / "state.npz")
+    (out / "state.tmp.json").replace(out / "state.json")
 
 
 def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, scheduler: str | None = None,
               resume: bool = False, progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run (or, with ``resume``, continue) an ABC-SMC calibration into ``out`` and write its
-    outputs. ``progress`` is called after each population with its diagnostics and an estimate
-    of the time left. Returns the diagnostics."""
-    import logging
-
-    import pyabc
+    """Run (or, with ``resume``, continue) the calibration into ``out`` and write its outputs.
+    ``progress`` is called with each population's diagnostics and an estimate of the time left,
+    and, with ``partial`` set, with the simulations done so far in a long population. Returns
+    the diagnostics."""
+    import pandas as pd
 
     check_settings(settings)
     fitting = settings.fitting()
     ranges = prior_ranges(settings.parameters)
+    keys = list(ranges)
     observed = {p.id: p.target for p in fitting}
     tol = {p.id: p.tolerance for p in fitting}
     check_folder(out, resume)
     out.mkdir(parents=True, exist_ok=True)
-    db = out / "abc.db"
-    state_file = out / "calibration.json"
-    for name in ("pyabc", "ABC", "Sampler", "Distance", "Epsilon", "Acceptor", "History"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-        logging.getLogger(f"ABC.{name}").setLevel(logging.WARNING)
-    # pyabc draws particles from numpy's global generator: seeded here (and given back afterwards);
-    # its parallel samplers reseed their workers, so only a calibration on one worker repeats exactly
-    saved_rng = np.random.get_state()  # noqa: NPY002
-    np.random.seed(settings.seed % 2**32)  # noqa: NPY002
-    prior = pyabc.Distribution(**{_safe(k): pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in ranges.items()})
-    sim = Simulator(fitting, settings.seed, settings.residents)
-    sampler, dask = _sampler(workers, scheduler)
-    abc = pyabc.ABCSMC(sim, prior, lambda x, x0: distance(x, x0, tol), population_size=settings.particles,
-                       sampler=sampler)
     manifest = {"settings": {**settings.__dict__, "parameters": list(settings.parameters), "patterns": [p.id for p in fitting]},
-                "priors": ranges, "observed": observed, "tolerances": tol}
+                "priors": ranges, "observed": observed, "tolerances": tol,
+                "sampler": {"method": "adaptive ABC-SMC with MCMC moves (Del Moral et al. 2012)", "survive": SURVIVE,
+                            "move_miss": MOVE_MISS, "max_moves": MAX_MOVES, "min_acceptance": MIN_ACCEPTANCE,
+                            "walk_scale": WALK_SCALE, "generator": "SFC64(SeedSequence(seed, spawn_key=(crc32("
+                                                                   "'calibration'),)))"}}
+    state_file = out / "calibration.json"
+    if resume:
+        saved = json.loads(state_file.read_text())
+        differ = [k for k, v in manifest["settings"].items()
+                  if k != "populations" and saved["settings"].get(k) != json.loads(json.dumps(v))]
+        if differ:
+            raise CoGovInputError(f"the calibration in this folder was begun with another {differ[0]}; allowed: "
+                                  "--resume with the same settings (only --populations may change)",
+                                  source=str(out), key="--resume")
+    else:
+        state_file.write_text(json.dumps(manifest, indent=1))
+    lo = np.array([ranges[k][0] for k in keys])
+    hi = np.array([ranges[k][1] for k in keys])
+    rng = sampler_rng(settings.seed)
+    executor = _executor(workers, scheduler)
+    sampler = Sampler(_Batch(Simulator(fitting, settings.seed, settings.residents), keys, observed, tol, executor),
+                      lo, hi, settings.particles, rng)
+
+    def frame(pop: Population) -> pd.DataFrame:
+        df = pd.DataFrame(sampler.values(pop.z), columns=keys)
+        df["weight"] = 1.0 / len(df)
+        df["distance"] = pop.distance
+        for j, pid in enumerate(observed):  # each particle's simulated patterns
+            df[f"pattern.{pid}"] = pop.stats[:, j]
+        df["population"] = pop.t
+        return df
+
+    started = time.perf_counter()
+    timings: list[float] = []
+
+    def report(pop: Population, seconds: float) -> dict[str, Any]:
+        row = {"population": pop.t, "epsilon": pop.epsilon, **pop.info, "particles": settings.particles,
+               "acceptance_rate": pop.acceptance, "effective_sample_size": float(pop.info["survivors"]),
+               "wall_seconds": seconds}
+        timings.append(seconds)
+        if progress is not None:
+            left = settings.populations - 1 - pop.t
+            progress({**row, "of": settings.populations, "eta_seconds": float(np.mean(timings[-3:])) * left})
+        return row
+
+    def ticker(t: int) -> Callable[[int], None]:
+        """Progress within a population, every 30 seconds at most (a population of the full
+        calibration takes minutes)."""
+        last = [time.perf_counter()]
+
+        def tick(done: int) -> None:
+            now = time.perf_counter()
+            if progress is not None and now - last[0] >= 30.0:
+                last[0] = now
+                progress({"partial": True, "population": t, "of": settings.populations, "simulated": done,
+                          "elapsed_seconds": now - started})
+        return tick
+
     try:
         if resume:
-            saved = json.loads(state_file.read_text())
-            differ = [k for k, v in manifest["settings"].items()
-                      if k != "populations" and saved["settings"].get(k) != json.loads(json.dumps(v))]
-            if differ:
-                raise CoGovInputError(f"the calibration in this folder was begun with another {differ[0]}; allowed: "
-                                      "--resume with the same settings (only --populations may change)",
-                                      source=str(out), key="--resume")
-            abc.load("sqlite:///" + str(db), saved["run_id"])
+            state = json.loads((out / "state.json").read_text())
+            arrays = np.load(out / "state.npz")
+            pop = Population(state["t"], arrays["z"], arrays["distance"], arrays["stats"], state["epsilon"],
+                             state["acceptance"], state["info"])
+            set_generator_state(rng, state["rng"])
+            rows = state["populations"]
+            frames = [pd.read_parquet(out / "populations.parquet")]
         else:
-            history = abc.new("sqlite:///" + str(db), observed)
-            manifest["run_id"] = history.id
-            state_file.write_text(json.dumps(manifest, indent=1))
-        history = abc.history
-        done = len(_diagnostics(history)["populations"])
-        if done < settings.populations and not (done and history.get_all_populations()["epsilon"].iloc[-1]
-                                                <= settings.min_epsilon):
-            with _Monitor(str(db), history.id, done, settings.populations, progress):
-                try:
-                    abc.run(max_nr_populations=settings.populations - done, minimum_epsilon=settings.min_epsilon)
-                except AssertionError as exc:  # pyabc: the importance weights no longer sum to a number
-                    if "not normalized" not in str(exc):
-                        raise
-                    raise CalibrationDegenerate(
-                        f"the importance weights degenerated after population {len(_diagnostics(history)['populations'])}"
-                        f" (effective sample size near 1): {len(ranges)} parameters are too many for "
-                        f"{settings.particles} particles; allowed: fewer --parameters or more --particles, in a new "
-                        "--out") from None
-        diag = _diagnostics(history)
+            t0 = time.perf_counter()
+            pop = sampler.start(ticker(0))
+            rows = [report(pop, time.perf_counter() - t0)]
+            frames = [frame(pop)]
+            _save(out, pop, rng, rows, frames)
+        stop = _stopped(pop, settings, rows)
+        while stop is None:
+            t0 = time.perf_counter()
+            try:
+                pop = sampler.step(pop, settings.min_epsilon, ticker(pop.t + 1))
+            except ValueError as exc:
+                raise CalibrationDegenerate(f"{exc} after population {pop.t}; allowed: other --parameters or "
+                                            "--patterns, in a new --out") from None
+            rows.append(report(pop, time.perf_counter() - t0))
+            frames.append(frame(pop))
+            _save(out, pop, rng, rows, frames)
+            stop = _stopped(pop, settings, rows)
     finally:
-        np.random.set_state(saved_rng)  # noqa: NPY002
-        if dask is not None:
-            dask.close()
-    write_outputs(out, history, ranges, settings, diag)
+        executor.close()
+    diag = {"populations": rows, "simulations": int(sum(r["simulations"] for r in rows)), "stopped": stop,
+            "wall_seconds": float(sum(r["wall_seconds"] for r in rows))}
+    write_outputs(out, frame(pop), pd.concat(frames, ignore_index=True), ranges, settings, diag)
     return diag
 
 
-class _Monitor:
-    """Reports each population as pyabc stores it (a thread reading the database every
-    ``every`` seconds), with the time it took and an estimate of the time left."""
-
-    def __init__(self, db: str, run_id: int, done: int, total: int,
-                 progress: Callable[[dict[str, Any]], None] | None, every: float = 2.0):
-        import threading
-
-        self.db, self.run_id, self.seen, self.total, self.progress, self.every = db, run_id, done, total, progress, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def __enter__(self) -> _Monitor:
-        self.started = self.last = time.perf_counter()
-        self.first = self.seen
-        if self.progress is not None:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-        self._report()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(self.every):
-            self._report()
-
-    def _report(self) -> None:
-        if self.progress is None:
-            return
-        import pyabc
-        import sqlalchemy.exc
-
-        try:  # only the populations not reported yet
-            new = _diagnostics(pyabc.History("sqlite:///" + self.db, _id=self.run_id), since=self.seen)["populations"]
-        except sqlalchemy.exc.OperationalError:  # the database is being written: try again at the next look
-            return
-        for row in new:
-            now = time.perf_counter()
-            self.seen += 1
-            per = (now - self.started) / max(1, self.seen - self.first)
-            row.update(wall_seconds=now - self.last, of=self.total, eta_seconds=per * (self.total - self.seen))
-            self.last = now
-            self.progress(row)
-
-
-def _diagnostics(history, since: int = 0) -> dict[str, Any]:
-    """Each stored population from ``since`` on: tolerance, simulations, acceptance rate and
-    effective sample size (``simulations`` sums those populations only)."""
-    pops = history.get_all_populations()
-    pops = pops[pops["t"] >= since]
-    rows = []
-    for _, row in pops.iterrows():
-        t = int(row["t"])
-        _, w = history.get_distribution(m=0, t=t)
-        rows.append({"population": t, "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
-                     "particles": int(row["particles"]), "acceptance_rate": float(row["particles"] / row["samples"]),
-                     "effective_sample_size": effective_sample_size(w)})
-    return {"populations": rows, "simulations": int(sum(r["simulations"] for r in rows))}
+def _stopped(pop: Population, settings: CalibrationSettings, rows: list[dict[str, Any]]) -> str | None:
+    """Why the calibration stops after ``pop``, or None to go on."""
+    if pop.t + 1 >= settings.populations:
+        return f"{settings.populations} populations"
+    if pop.t > 0 and pop.epsilon <= settings.min_epsilon:
+        return f"tolerance {settings.min_epsilon:g} reached"
+    if pop.t > 0 and pop.acceptance < MIN_ACCEPTANCE:
+        return f"fewer than {MIN_ACCEPTANCE:.0%} of moves accepted"
+    return None
 
 
 def read_posterior(path: str | None):
@@ -429,27 +462,18 @@ def read_posterior(path: str | None):
     return post
 
 
-def write_outputs(out: Path, history, ranges: Mapping[str, tuple[float, float]], settings: CalibrationSettings,
-                  diag: Mapping[str, Any]) -> None:
+def write_outputs(out: Path, last: Any, populations: Any, ranges: Mapping[str, tuple[float, float]],
+                  settings: CalibrationSettings, diag: Mapping[str, Any]) -> None:
     """The posterior, every population, diagnostics, identifiability, point estimate and figures."""
-    import pandas as pd
-
-    def frame(t: int | None) -> pd.DataFrame:
-        df, w = history.get_distribution(m=0, t=t)
-        df = df.rename(columns=_key)[list(ranges)].reset_index(drop=True)
-        df["weight"] = np.asarray(w, float)
-        return df
-
-    last = frame(None)
+    last = last[[*ranges, "weight"]]
     last.to_parquet(out / "posterior.parquet", index=False)
-    pops = [frame(r["population"]).assign(population=r["population"]) for r in diag["populations"]]
-    pd.concat(pops, ignore_index=True).to_parquet(out / "populations.parquet", index=False)
+    populations.to_parquet(out / "populations.parquet", index=False)
     (out / "diagnostics.json").write_text(json.dumps(diag, indent=1))
     ident = identifiability(last, last["weight"].to_numpy(), ranges)
     ident.to_csv(out / "identifiability.csv", index=False)
     point = point_estimate(last, last["weight"].to_numpy(), list(ranges))
     eps = diag["populations"][-1]["epsilon"] if diag["populations"] else float("nan")
-    note = (f"The calibrated parameters of cogov_sim: weighted posterior medians of an ABC-SMC calibration\n"
-            f"(cogov calibrate: {settings.particles} particles, {len(diag['populations'])} populations, last tolerance\n"
-            f"{eps:.3g} in units of the patterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
+    note = (f"The calibrated parameters of cogov_sim: posterior medians of an ABC-SMC calibration (cogov calibrate:\n"
+            f"{settings.particles} particles, {len(diag['populations'])} populations, last tolerance {eps:.3g} in units of "
+            f"the\npatterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
     (out / "point_estimate.toml").write_text(point_estimate_toml(point, note=note))
