@@ -931,10 +931,8 @@ class CoGovModel(mesa.Model):
             return
         payoff = rules.public_goods_payoffs(r.cooperator, net.degree, net.neighbour_sum, synergy, per_individual)
         y = rules.random_neighbour(net.indptr, net.indices, u1)
-        kmax = np.maximum(net.degree, net.degree[np.maximum(y, 0)])
-        # M bounds the payoff gap (Santos et al. 2008); at least 1 per game, since the cost of
-        # volunteering is not scaled when the yield lowers the synergy
-        max_gap = np.maximum(np.maximum(synergy, synergy[np.maximum(y, 0)]), 1.0) * (kmax + 1.0)
+        highest, lowest = rules.payoff_bounds(net.degree, net.neighbour_sum, synergy, per_individual)
+        max_gap = rules.largest_payoff_gap(highest, lowest, y)
         r.cooperator = rules.imitation(r.cooperator, payoff, y, max_gap, u2)
 
     def data_holdings(self) -> np.ndarray:

@@ -456,11 +456,69 @@ def logit_volunteering(gain: np.ndarray, noise: float, v: np.ndarray) -> np.ndar
     return v < 1.0 / (1.0 + np.exp(-z))
 
 
+def payoff_bounds(degree: np.ndarray, neighbour_sum, synergy: np.ndarray, per_individual: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The highest and the lowest payoff each resident can get in the neighbourhood public goods
+    game of :func:`public_goods_payoffs`, over every choice of every player (payoff units: the
+    cost of one contribution is 1).
+
+    The payoff is linear in each player's choice and contributions only add to the pots, so it
+    is highest when everybody else contributes and lowest when nobody else does, the resident
+    itself choosing whichever is better (or worse). With k_j the degree of the centre j of each
+    game the resident plays (its own and its neighbours'), r_j that game's synergy and
+    B = sum_j r_j / (k_j + 1) what one unit given to every game returns to the giver:
+
+    - cost per game: highest = sum_j r_j - min(B, k + 1), lowest = min(0, B - (k + 1));
+    - cost per individual (1 in all, 1 / (k_i + 1) to each game, so a game's pot is at most
+      r_j C_j with C_j = sum over its players i of 1 / (k_i + 1)):
+      highest = sum_j r_j C_j / (k_j + 1) - B / (k + 1) + max(0, B / (k + 1) - 1),
+      lowest = min(0, B / (k + 1) - 1).
+
+    These give the normalisation M of :func:`imitation` (:func:`largest_payoff_gap`).
+    ``neighbour_sum(x)`` sums x over neighbours.
+    """
+    groups = degree + 1.0
+    back = synergy / groups
+    returned = back + neighbour_sum(back)  # B
+    if per_individual:
+        in_pot = 1.0 / groups + neighbour_sum(1.0 / groups)  # C_j
+        full = synergy * in_pot / groups
+        own = returned / groups
+        highest = full + neighbour_sum(full) - own + np.maximum(0.0, own - 1.0)
+        lowest = np.minimum(0.0, own - 1.0)
+    else:
+        highest = synergy + neighbour_sum(synergy) - np.minimum(returned, groups)
+        lowest = np.minimum(0.0, returned - groups)
+    return highest, lowest
+
+
+def largest_payoff_gap(highest: np.ndarray, lowest: np.ndarray, model_of: np.ndarray) -> np.ndarray:
+    """The normalisation M of :func:`imitation` for each resident x and its model y
+    (``model_of``, -1 for none): the maximum possible difference between the payoffs of x and y,
+    max(highest_y - lowest_x, highest_x - lowest_y), from :func:`payoff_bounds` (payoff units).
+
+    Santos, Santos & Pacheco (2008, Methods) define M as "the maximum possible difference
+    between the payoffs of x and y", so that the chance (P_y - P_x) / M is a probability; each
+    payoff is taken at its own extremes, as Santos & Pacheco (2005) bound the prisoner's
+    dilemma's gap by k_max (T - S). M is computed from the game itself rather than as
+    r (max(k_x, k_y) + 1) for both cost models: with a cost of 1 per game that product is
+    0.6 to 1.3 times the largest gap on the published graphs (eta 0.2 to 1), so a chance could
+    exceed 1; with a cost of 1 in all, spread over k + 1 games, payoffs are about k + 1 times
+    smaller and the product was 2.4 to 7.5 times the largest gap, which slowed imitation by
+    that factor, unevenly across pairs, and made the two cost models differ on a regular graph,
+    where the published game makes them the same game (every payoff divided by z + 1). 1 where
+    there is no model."""
+    y = np.maximum(model_of, 0)
+    gap = np.maximum(highest[y] - lowest, highest - lowest[y])
+    return np.where(model_of >= 0, gap, 1.0)
+
+
 def imitation(cooperate: np.ndarray, payoff: np.ndarray, model_of: np.ndarray, max_gap: np.ndarray,
               v: np.ndarray) -> np.ndarray:
-    """Synchronous imitation (Santos et al. 2008): each resident x looks at one random neighbour
-    y (``model_of``, -1 for none) and copies y's strategy with chance (P_y - P_x) / M when
-    P_y > P_x, where M (``max_gap``) bounds the payoff difference."""
+    """Synchronous imitation (Santos, Santos & Pacheco 2008): each resident x looks at one random
+    neighbour y (``model_of``, -1 for none) and copies y's strategy with chance (P_y - P_x) / M
+    when P_y > P_x, where M (``max_gap``, :func:`largest_payoff_gap`) is the maximum possible
+    difference between the payoffs of x and y; ``v`` uniform on [0, 1)."""
     has = model_of >= 0
     y = np.where(has, model_of, 0)
     gap = np.where(has, payoff[y] - payoff, 0.0)

@@ -4,7 +4,9 @@
 A check runs one case at one or more parameter sets, each ``replications`` times with seeds
 spawned from one root seed (the same seeds for every parameter set of a check), averages the
 statistic over replications and compares it with the published value, range or reference
-curve, and the relation between parameter sets when the check states one.
+curve, and the relation between parameter sets when the check states one. ``reduced`` gives the
+smaller size the tests run (case parameters, and ``replications``); a check ``held_out`` is at
+parameter points the tests do not run, so that passing it is evidence the tests did not select.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from cogov_sim.model.rng import replication_seeds
 from cogov_sim.validation.docking import CASES, bass_recursion, peak_step
 
 DEFAULT_SEED = 1978
-RELATIONS = ("increasing", "decreasing", "increasing_or_equal")
+RELATIONS = ("increasing", "decreasing", "increasing_or_equal", "equal")
+#: How close means must be for ``equal`` (rounding of the same arithmetic done two ways).
+EQUAL_WITHIN = 1e-9
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,17 @@ class Check:
     relation: str | None = None
     reduced: Mapping[str, Any] = field(default_factory=dict)
     why: str = ""
+    held_out: bool = False
 
     def params(self, reduced: bool = False) -> list[dict[str, Any]]:
         """Every run's full parameters (the case's defaults, the run's values, the reduced size)."""
         case = CASES[self.case]
-        return [case.resolve({**run, **(self.reduced if reduced else {})}) for run in self.runs]
+        smaller = {k: v for k, v in self.reduced.items() if k != "replications"} if reduced else {}
+        return [case.resolve({**run, **smaller}) for run in self.runs]
+
+    def replications_at(self, reduced: bool = False) -> int:
+        """Replications at full size, or at the reduced size when ``reduced`` gives them."""
+        return int(self.reduced.get("replications", self.replications)) if reduced else self.replications
 
 
 def published_path() -> Path:
@@ -82,7 +92,8 @@ def load_checks(path: str | Path | None = None) -> list[Check]:
         check = Check(id=str(raw["id"]), case=case, source=str(raw.get("source", "")), claim=str(raw.get("claim", "")),
                       equivalence=str(raw.get("equivalence", "")), statistic=stat,
                       replications=int(raw.get("replications", 1)), runs=runs, expect=expect,
-                      relation=raw.get("relation"), reduced=dict(raw.get("reduced", {})), why=str(raw.get("why", "")))
+                      relation=raw.get("relation"), reduced=dict(raw.get("reduced", {})), why=str(raw.get("why", "")),
+                      held_out=bool(raw.get("held_out", False)))
         check.params()  # every parameter known and allowed
         checks.append(check)
     return checks
@@ -167,7 +178,7 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         c = self.check
         return {"check": c.id, "case": c.case, "claim": c.claim, "source": c.source, "equivalence": c.equivalence,
-                "statistic": c.statistic, "seed": self.seed, "replications": self.replications,
+                "statistic": c.statistic, "held_out": c.held_out, "seed": self.seed, "replications": self.replications,
                 "reduced": self.reduced, "relation": c.relation, "relation_holds": self.relation_holds,
                 "passed": self.passed,
                 "runs": [{"params": r.params, "value": r.value, "expected": r.expected, "gap": r.gap,
@@ -205,13 +216,15 @@ def relation_holds(relation: str | None, values: Sequence[float]) -> bool | None
         return all(b > a for a, b in pairs)
     if relation == "decreasing":
         return all(b < a for a, b in pairs)
+    if relation == "equal":
+        return all(abs(b - a) <= EQUAL_WITHIN for a, b in pairs)
     return all(b >= a for a, b in pairs)
 
 
 def run_check(check: Check, *, seed: int = DEFAULT_SEED, replications: int | None = None, reduced: bool = False,
               executor=None, progress=None) -> CheckResult:
     """Run a check and judge it."""
-    reps = replications or check.replications
+    reps = replications or check.replications_at(reduced)
     sets = run_sets(check.case, check.params(reduced), seed=seed, replications=reps, executor=executor,
                     progress=progress)
     verdicts = []

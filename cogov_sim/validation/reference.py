@@ -322,17 +322,53 @@ class Resident(mesa.Agent):
         cost = coop if w["per_individual"] else coop * (self.degree + 1.0)
         self.payoff = self.share + total - cost
 
+    def game_terms(self, w: dict) -> None:
+        """What one unit given to one's own game returns to each player (synergy over group
+        size), and one's share of a game when every player gives (1 over group size)."""
+        groups = self.degree + 1.0
+        self.synergy = w["synergy"][self.community]
+        self.back = self.synergy / groups
+        self.in_share = 1.0 / groups
+
+    def game_pots(self, w: dict) -> None:
+        """What a unit given to every game one plays returns (B), and, for a cost per individual,
+        what one's own game pays each player when everybody in it gives (r C / (k + 1))."""
+        returned, in_pot = self.back, self.in_share
+        for nb in self.neighbours:
+            returned += nb.back
+            in_pot += nb.in_share
+        self.returned = returned
+        self.full = self.synergy * in_pot / (self.degree + 1.0)
+
+    def payoff_bounds(self, w: dict) -> None:
+        """The highest and lowest payoff one can get over every choice of every player
+        (``rules.payoff_bounds``, case by case)."""
+        groups = self.degree + 1.0
+        if w["per_individual"]:
+            total = self.full
+            for nb in self.neighbours:
+                total += nb.full
+            own = self.returned / groups
+            self.highest = total - own + max(0.0, own - 1.0)
+            self.lowest = min(0.0, own - 1.0)
+        else:
+            total = self.synergy
+            for nb in self.neighbours:
+                total += nb.synergy
+            self.highest = total - min(self.returned, groups)
+            self.lowest = min(0.0, self.returned - groups)
+
     def plan_imitation(self, w: dict) -> None:
         """Look at one random neighbour and copy its strategy with a chance proportional to how
-        much better it did (Santos et al. 2008, normalised by the largest possible gap)."""
+        much better it did (Santos et al. 2008), over the largest possible gap between the two
+        payoffs (each at its own extremes)."""
         i = self.index
         self.next_cooperator = self.cooperator
         if not self.neighbours:
             return
         pick = min(int(w["u1"][i] * self.degree), self.degree - 1)
         model = self.neighbours[pick]
-        synergy = w["synergy"]
-        max_gap = max(synergy[self.community], synergy[model.community], 1.0) * (max(self.degree, model.degree) + 1.0)
+        max_gap = max(model.highest - self.lowest, self.highest - model.lowest)
         gap = model.payoff - self.payoff
         if gap > 0 and w["u2"][i] < gap / max_gap:
             self.next_cooperator = model.cooperator
@@ -561,7 +597,7 @@ class ReferenceModel(CoGovModel):
         self._yield_sum = np.zeros(self.n_communities)
         self._yield_weeks = 0
         phases = ("plan_volunteering",) if v.revision == "logit" else (
-            "contribute", "collect_pot", "add_payoff", "plan_imitation")
+            "contribute", "collect_pot", "add_payoff", "game_terms", "game_pots", "payoff_bounds", "plan_imitation")
         for phase in phases:
             self.resident_agents.do(phase, w)
         self.resident_agents.do("commit_strategy")
