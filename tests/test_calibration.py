@@ -209,7 +209,7 @@ def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
         for name, value in items.items():
             assert f"{section}.{name}" in cal.CALIBRATED
             assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
-            assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: weighted posterior median")
+            assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: posterior median")
 
 
 

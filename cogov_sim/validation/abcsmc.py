@@ -119,7 +119,8 @@ def walk_factor(z: np.ndarray) -> np.ndarray:
 
 
 #: A batch simulator: parameter sets in their natural units (rows) to each set's distance and
-#: summary statistics (rows of the pattern values). ``tick`` is called with the number done.
+#: summary statistics (rows of the pattern values). ``tick`` is called with the number done (the
+#: sampler passes the population's count so far).
 Simulate = Callable[[np.ndarray, Callable[[int], None] | None], tuple[np.ndarray, np.ndarray]]
 
 
@@ -177,7 +178,8 @@ class Sampler:
             prior_ok = np.log(self.rng.random(n)) < log_prior(prop) - log_prior(z)
             run = np.flatnonzero(prior_ok)
             if run.size:
-                dn, sn = self.simulate(self.values(prop[run]), tick)
+                counted = None if tick is None else (lambda k, before=simulations: tick(before + k))
+                dn, sn = self.simulate(self.values(prop[run]), counted)
                 simulations += run.size
                 ok = run[dn <= eps]
                 z[ok], d[ok], s[ok] = prop[ok], dn[dn <= eps], sn[dn <= eps]

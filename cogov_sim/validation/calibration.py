@@ -428,7 +428,7 @@ def _stopped(pop: Population, settings: CalibrationSettings, rows: list[dict[str
 
 def read_posterior(path: str | None):
     """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
-    (``cogov_sim/data/posterior.parquet``, once a calibration is adopted): its columns must be
+    (``cogov_sim/data/posterior.parquet``): its columns must be
     calibrated parameters and finite, non-negative weights."""
     import pandas as pd
 
@@ -473,7 +473,7 @@ def write_outputs(out: Path, last: Any, populations: Any, ranges: Mapping[str, t
     ident.to_csv(out / "identifiability.csv", index=False)
     point = point_estimate(last, last["weight"].to_numpy(), list(ranges))
     eps = diag["populations"][-1]["epsilon"] if diag["populations"] else float("nan")
-    note = (f"The calibrated parameters of cogov_sim: posterior medians of an ABC-SMC calibration (cogov calibrate:\n"
-            f"{settings.particles} particles, {len(diag['populations'])} populations, last tolerance {eps:.3g} in units of "
-            f"the\npatterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
+    note = (f"The calibrated parameters of cogov_sim: posterior medians of an ABC-SMC calibration\n"
+            f"(cogov calibrate: {settings.particles} particles, {len(diag['populations'])} populations, last tolerance "
+            f"{eps:.3g}\nin units of the patterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
     (out / "point_estimate.toml").write_text(point_estimate_toml(point, note=note))
