@@ -143,7 +143,8 @@ def dashboard(ts: pd.DataFrame, *, title: str = "", lang: str = "en", events: li
             if kind == "stack":
                 ax.stackplot(weeks, *[factor * ts[c].to_numpy() for c in cols], labels=[label(c, lang) for c in cols],
                              alpha=0.85)
-                ax.set_ylim(0, max(5.0, factor * float(ts[list(cols)].sum(axis=1).max()) * 1.3))
+                stacked = max(5.0, factor * float(ts[list(cols)].sum(axis=1).max()) * 1.3)
+                ax.set_ylim(0, min(100.0, stacked) if percent else stacked)
             elif kind == "spend":
                 ax.plot(weeks, ts["cumulative_spend"] / 1e6, color="tab:green", label=label("cumulative_spend", lang))
                 ax2 = ax.twinx()
