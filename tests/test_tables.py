@@ -103,3 +103,30 @@ def test_describe_refuses_what_is_not_a_table_in_one_line(tmp_path):
     pq.write_table(pa.table({"x": [1, 2]}), tmp_path / "other.parquet")
     other = cogov("describe", str(tmp_path / "other.parquet"), cwd=tmp_path)
     assert other.returncode == 0 and "undescribed" in other.stdout
+
+
+def test_every_read_of_a_table_goes_through_the_one_reader():
+    """Reads outside ``read_table`` would bring back Arrow's thread pools (see the next test)."""
+    package = ROOT / "cogov_sim"
+    direct = [f"{p.relative_to(ROOT)}:{i}" for p in package.rglob("*.py") for i, line in
+              enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if ("read_parquet(" in line or "read_table(" in line and "pq." in line)
+              and not line.lstrip().startswith(("``", "#")) and "use_threads=False" not in line
+              and "read_parquet('" not in line and "(folder /" not in line]
+    assert direct == []
+
+
+def test_a_process_that_exits_right_after_reading_a_table_exits_cleanly(tmp_path):
+    """A threaded Arrow read followed at once by the end of the process aborts it in a share of
+    tries with pyarrow 14 to 21 (apache/arrow#34314); a command refusing a bad posterior file
+    did so. The one reader uses no thread pool, so the exit status is the program's own."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"weight": [1.0, 2.0]}).to_parquet(path, index=False)
+    code = ("import sys; from cogov_sim.experiments.tables import read_table; "
+            f"read_table({str(path)!r}); sys.exit(2)")
+    codes = [subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT).returncode
+             for _ in range(12)]
+    assert codes == [2] * 12

@@ -55,7 +55,7 @@ import pandas as pd
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.experiments.design import Experiment, OutcomeSpec, RunSpec
-from cogov_sim.experiments.tables import write_parquet
+from cogov_sim.experiments.tables import read_table, write_parquet
 from cogov_sim.model.scenario import Scenario
 
 MANIFEST = "manifest.json"
@@ -259,7 +259,7 @@ def _read_part(path: Path, columns: tuple[str, ...], *, full: bool = True) -> pd
 
     try:
         if full:
-            df = pd.read_parquet(path)
+            df = read_table(path)
             names = list(df.columns)
         else:
             df = None
@@ -395,7 +395,7 @@ def read_design(out: str | Path) -> pd.DataFrame:
     """The design table of a sweep folder (an input error when it is missing or unreadable)."""
     path = Path(out) / DESIGN
     try:
-        return pd.read_parquet(path)
+        return read_table(path)
     except Exception as exc:  # missing, cut off, not Parquet
         raise CoGovInputError(f"cannot read the design table ({_why(exc)}); allowed: `cogov sweep EXPERIMENT --out "
                               f"{out} --resume` writes it again", source=str(path)) from None
@@ -571,7 +571,7 @@ def _ensure_design(exp: Experiment, out: Path, tag: str) -> None:
     derived from the manifest, so any process of the sweep may rewrite it)."""
     want = design_frame(exp)
     try:
-        if pd.read_parquet(out / DESIGN).equals(want):
+        if read_table(out / DESIGN).equals(want):
             return
     except Exception:  # missing, cut off, not Parquet: write it
         pass

@@ -126,6 +126,18 @@ def write_parquet(df: pd.DataFrame, target: Any, *, table: str, window: int | No
     pq.write_table(describe_frame(df, table=table, window=window, strict=strict), target)
 
 
+def read_table(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file (or a folder of parts) as a DataFrame, read without Arrow's thread pools.
+
+    The tables are small (a sweep's runs, a posterior), so one thread costs little. A threaded
+    read starts Arrow's pools lazily, and a process that exits within moments of it (a command
+    that refuses its input, or prints a short table) can abort while those pools are torn down
+    ("terminate called without an active exception", apache/arrow#34314; seen with pyarrow 14 to
+    21). Every read of the package's files goes through here.
+    """
+    return pd.read_parquet(path, columns=columns, use_threads=False, pre_buffer=False)
+
+
 def describe_file(path: str | Path) -> list[dict[str, str]]:
     """Each column of a Parquet file with its type and what its metadata says (empty strings
     for a file this package did not write)."""

@@ -275,9 +275,10 @@ def calibration_figures(folder: Path, *, pairs: int = 6) -> list[Path]:
     posterior of the ``pairs`` best-identified parameters (colour: weight)."""
     import json
 
+    from cogov_sim.experiments.tables import read_table
     from cogov_sim.model.parameters import PARAMETERS
 
-    post = pd.read_parquet(folder / "posterior.parquet")
+    post = read_table(folder / "posterior.parquet")
     ident = pd.read_csv(folder / "identifiability.csv")
     priors = json.loads((folder / "calibration.json").read_text())["priors"]
     keys = list(ident["parameter"])

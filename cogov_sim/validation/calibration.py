@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from cogov_sim.errors import CoGovInputError
+from cogov_sim.experiments.tables import read_table
 from cogov_sim.model.parameters import PARAMETERS
 from cogov_sim.validation.abcsmc import (
     MAX_MOVES,
@@ -388,7 +389,7 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
                              state["acceptance"], state["info"])
             set_generator_state(rng, state["rng"])
             rows = state["populations"]
-            frames = [pd.read_parquet(out / "populations.parquet")]
+            frames = [read_table(out / "populations.parquet")]
         else:
             t0 = time.perf_counter()
             pop = sampler.start(ticker(0))
@@ -446,7 +447,7 @@ def read_posterior(path: str | None):
             raise CoGovInputError("no such file; allowed: the posterior.parquet of cogov calibrate", source=source,
                                   key="--posterior-file")
     try:
-        post = pd.read_parquet(where)
+        post = read_table(where)
     except Exception as exc:  # not Parquet, or damaged
         raise CoGovInputError(f"cannot be read as Parquet ({exc.__class__.__name__}); allowed: the posterior.parquet "
                               "of cogov calibrate", source=source, key="--posterior-file") from None
