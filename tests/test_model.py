@@ -379,3 +379,16 @@ def test_logit_volunteering_settles_at_the_logit_share_within_a_few_revisions():
         chance = 1.0 / (1.0 + np.exp(-gain / v.noise))
         sd = np.sqrt((chance * (1 - chance)).sum()) / m.n
         assert abs(m.residents.cooperator.mean() - chance.mean()) < 4 * sd + 1e-9, (start, chance.mean())
+
+
+def test_ordinary_online_messages_wait_behind_cases_under_a_time_limit():
+    """With time-limited cases served first, online requests are answered less often than the
+    offline ones of the same street, and less often than when no case comes first (same seed)."""
+    from cogov_sim.validation.patterns import measure_run, scenario_path
+
+    def reply_rate(priority: float) -> float:
+        sc = load_scenario(scenario_path("calibration/passive_online.toml"), overrides={
+            "population.residents": 1200, "run.steps": 60, "government.time_limit_priority": priority})
+        return measure_run(sc)["reply_rate_online"]
+
+    assert reply_rate(1.0) < reply_rate(0.0) - 0.05

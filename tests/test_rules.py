@@ -317,6 +317,24 @@ def test_watched_cases_are_served_first_by_the_share_upper_levels_watch():
     np.testing.assert_allclose(left, [4.0, 2.5, 3.0])
 
 
+def test_time_limited_cases_are_served_after_watched_ones_and_before_ordinary_ones():
+    # one cell: 2 watched online requests, 4 time-limited cases, 6 ordinary online messages, capacity 6
+    watched, limited, ordinary, cap = np.array([2.0]), np.array([4.0]), np.array([6.0]), np.array([6.0])
+    first, left = rules.served_first(watched, cap, 1.0)  # all 2 watched first: 4 left
+    second, left = rules.served_first(limited, left, 0.5)  # half of those 4 serve the limited first: 2 left
+    np.testing.assert_allclose([first[0], second[0], left[0]], [1.0, 0.5, 2.0])
+    # 2 limited and 6 ordinary still open share the last 2 fairly: 1/4 each
+    _, p_rest = rules.priority_probabilities(watched * (1 - first) + limited * (1 - second) + ordinary,
+                                             np.zeros(1), left, 0.0)
+    np.testing.assert_allclose(p_rest, [0.25])
+    p_limited = second + (1 - second) * p_rest
+    np.testing.assert_allclose(p_limited, [0.625])
+    # expected closures use the whole capacity and no more: 2 + 4 x 0.625 + 6 x 0.25 = 6
+    np.testing.assert_allclose(watched * first + limited * p_limited + ordinary * p_rest, cap)
+    assert rules.ONLINE not in rules.TIME_LIMITED and set(rules.TIME_LIMITED) == {rules.HOTLINE, rules.OFFLINE,
+                                                                                  rules.FOUND}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40), st.floats(0, 80)), min_size=1,
                 max_size=10), st.floats(0, 1), st.floats(0, 1))

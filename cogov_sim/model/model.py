@@ -35,7 +35,7 @@ from cogov_sim.model.parameters import (
 from cogov_sim.model.pilots import PilotProgrammes
 from cogov_sim.model.population import NEVER, OLDER, YOUNG, ResidentView, draw_residents
 from cogov_sim.model.rng import Streams
-from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, TIME_LIMITED, UNREPORTED
 from cogov_sim.model.scenario import Scenario, fit_to_network
 
 N_CAT = len(CATEGORIES)
@@ -709,11 +709,14 @@ class CoGovModel(mesa.Model):
         cell = r.community[queued] * N_CAT + r.category[queued]
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
         late = r.wait[queued] > self.settings.government.patience_weeks
-        watched = r.channel[queued] == ONLINE
+        channel = r.channel[queued]
+        watched = channel == ONLINE
+        limited = np.isin(channel, TIME_LIMITED)
         self._week["queued"] = queued
         self._week["cell"] = cell
         self._week["late"] = late
         self._week["watched"] = watched
+        self._week["limited"] = limited
 
         def per_cell(mask: np.ndarray) -> np.ndarray:
             return np.bincount(cell[mask], minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
@@ -721,6 +724,8 @@ class CoGovModel(mesa.Model):
         self._week["overdue"] = per_cell(late)
         self._week["watched_cases"] = per_cell(watched)
         self._week["watched_overdue"] = per_cell(late & watched)
+        self._week["limited_cases"] = per_cell(limited)
+        self._week["limited_overdue"] = per_cell(late & limited)
         return queue, self.capacity_by_sector(queue, self.network.community_sum(r.cooperator))
 
     def capacity_by_sector(self, queue: np.ndarray, volunteers: np.ndarray) -> np.ndarray:
@@ -774,21 +779,26 @@ class CoGovModel(mesa.Model):
         return ent, org
 
     def handling_odds(self, queue: np.ndarray, overdue: np.ndarray, cap: np.ndarray, watched: np.ndarray,
-                      watched_overdue: np.ndarray) -> tuple[np.ndarray, ...]:
+                      watched_overdue: np.ndarray, limited: np.ndarray,
+                      limited_overdue: np.ndarray) -> tuple[np.ndarray, ...]:
         """Per cell (flat, community * categories + category): the chance that a watched case (an
         online request, when upper levels watch them: ``levers.upper_supervision``) is served
-        first (:func:`rules.served_first`), then the chance that an overdue queued case and that
-        another queued case close with the capacity left (the government's escalation priority,
-        :func:`rules.priority_probabilities`), and each sector's share of the closing capacity;
-        per community: the factor on the chance of a cross-department case (silos)."""
+        first, then the chance that a case under a formal time limit (:data:`rules.TIME_LIMITED`,
+        ``government.time_limit_priority``) is served next (both :func:`rules.served_first`),
+        then the chance that an overdue queued case and that another queued case close with the
+        capacity left (the government's escalation priority, :func:`rules.priority_probabilities`),
+        and each sector's share of the closing capacity; per community: the factor on the chance of
+        a cross-department case (silos). Counts per cell are (communities, categories)."""
         s = self.settings
         first, left = rules.served_first(watched, cap.sum(axis=-1), self.effective["upper_supervision"][:, None])
-        p_overdue, p_other = rules.priority_probabilities(queue - first * watched, overdue - first * watched_overdue,
-                                                          left, self.government.priority[:, None])
+        second, left = rules.served_first(limited, left, s.government.time_limit_priority)
+        p_overdue, p_other = rules.priority_probabilities(
+            queue - first * watched - second * limited, overdue - first * watched_overdue - second * limited_overdue,
+            left, self.government.priority[:, None])
         relief = self.mode_weights("silo_relief")
         silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
                                  s.government.silo_penalty)
-        return (first.reshape(-1), p_overdue.reshape(-1), p_other.reshape(-1), silo,
+        return (first.reshape(-1), second.reshape(-1), p_overdue.reshape(-1), p_other.reshape(-1), silo,
                 rules.sector_shares(cap.reshape(-1, 4)))
 
     def handle_cases(self) -> None:
@@ -800,9 +810,10 @@ class CoGovModel(mesa.Model):
         queue, cap = self.sector_capacity()
         queued, cell = self._week["queued"], self._week["cell"]
         w = self._week
-        first, p_overdue, p_other, silo, shares = self.handling_odds(queue, w["overdue"], cap, w["watched_cases"],
-                                                                     w["watched_overdue"])
-        q = np.where(w["watched"], first[cell], 0.0)
+        first, second, p_overdue, p_other, silo, shares = self.handling_odds(
+            queue, w["overdue"], cap, w["watched_cases"], w["watched_overdue"], w["limited_cases"],
+            w["limited_overdue"])
+        q = np.where(w["watched"], first[cell], np.where(w["limited"], second[cell], 0.0))
         p = (q + (1.0 - q) * np.where(w["late"], p_overdue[cell], p_other[cell])) * np.where(
             r.cross[queued], silo[r.community[queued]], 1.0)
         uq = u[queued]

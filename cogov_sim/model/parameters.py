@@ -519,6 +519,16 @@ class Government:
                             "modelling choice: two months", 1, 10_000,
                             plausible=(4, 16), why=("one to four months: the time limits of 12345 handling rules and their "
                                                     "extensions"))
+    time_limit_priority: float = p(0.5, "share", "Share of each cell's capacity left after watched requests that "
+                                   "serves cases under a formal time limit (by hotline, in person, or filed by a grid "
+                                   "worker: rules.TIME_LIMITED) before ordinary online messages.",
+                                   "12345 time limits (General Office of the State Council 2020, Guofaban 53); letters "
+                                   "and visits within 60 days (Regulations on Letters and Visits 2005, art. 33) and "
+                                   "counted in officials' evaluations (Minzner 2006); ordinary online messages had no "
+                                   "limit and about a third were answered (Chen, Pan & Xu 2016); size calibrated",
+                                   0.0, 1.0, en="Time-limited cases first", zh="限时案件优先",
+                                   plausible=(0.0, 1.0), why=("not measured: from no precedence to serving every "
+                                                              "time-limited case first; fitted by calibration"))
 
 
 @dataclass(frozen=True)

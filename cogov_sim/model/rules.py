@@ -15,6 +15,15 @@ import numpy as np
 NONE, UNREPORTED, QUEUED = 0, 1, 2
 ONLINE, HOTLINE, OFFLINE, FOUND = 0, 1, 2, 3
 
+#: Channels whose cases run under a formal time limit that upper levels check: a hotline case
+#: (12345 handling rules set time limits for each step, General Office of the State Council
+#: 2020, Guofaban 53), a request made in person (letters and visits are handled within 60 days,
+#: Regulations on Letters and Visits 2005 art. 33, and their numbers enter officials'
+#: evaluations, Minzner 2006, Stanford J. Int'l Law 42:103-179) and a case a grid worker files
+#: (grid systems dispatch each case with a deadline). An ordinary online message has none: about a
+#: third were answered, more when they threatened to tell upper levels (Chen, Pan & Xu 2016).
+TIME_LIMITED = (HOTLINE, OFFLINE, FOUND)
+
 
 # ----------------------------------------------------------------------------------------- issues
 def issue_arrivals(status: np.ndarray, rate: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -239,17 +248,20 @@ def priority_probabilities(queue: np.ndarray, overdue: np.ndarray, capacity: np.
 
 def served_first(watched: np.ndarray, capacity: np.ndarray,
                  supervision: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Chance that a watched case is served before every other case this week, per cell, and the
-    capacity left for the rest (cases/week), when a share ``supervision`` of each cell's capacity
-    serves the cases upper levels watch first.
+    """Chance that a case of a favoured class is served before the cases after it this week, per
+    cell, and the capacity left for them (cases/week), when a share ``supervision`` of each cell's
+    capacity serves that class first.
 
-    The watched cases get ``supervision * min(capacity, watched)`` of the capacity before anything
-    else; the rest of the capacity then serves every case still open, the watched ones included,
-    by :func:`priority_probabilities`. Upper levels forward the messages of a watched board to the
+    The favoured cases get ``supervision * min(capacity, watched)`` of the capacity before the
+    rest; what is left then serves every case still open, the favoured ones included, by
+    :func:`priority_probabilities` (or first serves the next favoured class, by this rule again).
+    Two classes are favoured, in this order. Online requests that upper levels watch
+    (``levers.upper_supervision``): upper levels forward the messages of a watched board to the
     office concerned with a deadline and rank offices by their reply rates, so that offices answer
     the watched requests selectively and first (Su & Meng 2016, Soc. Sci. Research 59:52-67;
-    Chen, Pan & Xu 2016, AJPS 60(2):383-400). With ``supervision = 0`` nothing is served first
-    and the capacity is untouched. ``watched`` is a count, ``capacity`` cases/week.
+    Chen, Pan & Xu 2016, AJPS 60(2):383-400). Then cases under a formal time limit
+    (:data:`TIME_LIMITED`, ``government.time_limit_priority``). With ``supervision = 0`` nothing
+    is served first and the capacity is untouched. ``watched`` is a count, ``capacity`` cases/week.
     """
     first = np.asarray(supervision, dtype=np.float64) * np.minimum(capacity, watched)
     chance = np.divide(first, watched, out=np.zeros_like(first), where=watched > 0).clip(0.0, 1.0)

@@ -69,6 +69,7 @@ CALIBRATED: tuple[str, ...] = (
     "channels.hotline_literacy_penalty", "channels.offline_cost", "channels.offline_older_discount",
     "government.cases_per_staff_week", "government.silo_penalty", "government.platform_productivity_gain",
     "government.satisfaction_late", "government.satisfaction_failed", "government.grid_cases_per_worker",
+    "government.time_limit_priority",
     "feedback.resolved_trust_gain", "feedback.resolved_efficacy_gain", "feedback.failed_trust_loss",
     "feedback.failed_efficacy_loss", "feedback.satisfaction_weight", "feedback.vicarious_weight",
     "institutions.accountability", "institutions.complaint_scale", "institutions.effort_max",

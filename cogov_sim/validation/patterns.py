@@ -69,6 +69,9 @@ WELFARE = [CATEGORIES.index("civil_affairs"), CATEGORIES.index("social_security"
 #: Weeks at the end of a run over which yearly patterns are measured (a survey's year of recall).
 YEAR = 52
 
+#: Weeks of a survey's six months of recall (participation_half_year).
+HALF_YEAR = 26
+
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("reply_rate_online", "calibration/passive_online.toml",
             "a local government answers about one third of ordinary online requests",
@@ -86,6 +89,16 @@ PATTERNS: tuple[Pattern, ...] = (
             "share of residents 60+ who took part online at least once in the last 52 weeks, over the same share of "
             "residents 18-39", "CNNIC statistical reports (internet use and online government services by age)",
             0.3, 0.25, "ratio"),
+    Pattern("participation_half_year", "calibration/passive_online.toml",
+            "about one urban resident in five takes part in the community's affairs in half a year (20% took part "
+            "in activities their community organised in the past six months)",
+            "share of residents who took part at least once, through any channel, in the last 26 weeks "
+            "(HALF_YEAR): six months of recall, as the survey asks",
+            "CASS Social Attitudes and Social Development survey, May 2013, urban residents, N = 7,114 (Chinese "
+            "Academy of Social Sciences, Annual Report on China's Social Development 2013, 'public participation'; "
+            "People's Daily Online, 27 Dec 2013, politics.people.com.cn/n/2013/1227/c1001-23961177.html); "
+            "tolerance: one-year recall would raise it and counting only requests would lower it",
+            0.20, 0.10),
     Pattern("internet_use_older", "calibration/passive_online.toml",
             "about 43% (2021) to 52% (2025) of people aged 60+ use the internet",
             "share of residents 60+ whose digital literacy is at least 0.5 (INTERNET_USER_LITERACY)",
@@ -113,8 +126,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("message_board_replies", "calibration/leaders_board.toml",
             "requests on a board that upper levels watch (the People's Daily Leaders' Message Board) are answered "
             "about 60% of the time, against about a third for an ordinary request",
-            "as reply_rate_online, in the same street with the online channel watched from above "
-            "(levers.upper_supervision = 0.61: 19 of 31 provinces had a fixed mechanism for its messages in 2016)",
+            "as reply_rate_online, in the same street with the online requests of a random 61% of its communities "
+            "watched from above from week 14 (levers.upper_supervision = 1 there: 19 of 31 provinces had a fixed "
+            "mechanism for the board's messages in 2016)",
             "People's Daily Online reports: 57.6% (April 2016), 60% (September 2016); later 75-82% (2018-2020)",
             0.60, 0.10, held_out=True, metric="reply_rate_online"),
     Pattern("welfare_shift", "data_driven_decisions.toml",
@@ -151,8 +165,9 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     read before the week that closes it, or from the week's reports when it is reported and
     closed in the same week) to resolution or failure; over the last :data:`YEAR`
     weeks, the share resolved is the reply rate. Who took part offline and online is gathered
-    over the same weeks. Welfare effort: the government's share of effort on civil affairs and
-    social security, averaged over those weeks.
+    over the same weeks, and who took part at all over the last :data:`HALF_YEAR` weeks.
+    Welfare effort: the government's share of effort on civil affairs and social security,
+    averaged over those weeks.
     """
     m = CoGovModel(scenario)
     r = m.residents
@@ -160,6 +175,7 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     tail = max(0, steps - YEAR)
     answered = closed = 0
     seen = {OFFLINE: np.zeros(m.n, dtype=bool), ONLINE: np.zeros(m.n, dtype=bool)}
+    half_year = np.zeros(m.n, dtype=bool)
     welfare = []
     for week in range(1, steps + 1):
         channel = r.channel.copy()
@@ -175,6 +191,8 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
         part = w["took_part"]
         for ch, mask in seen.items():
             mask[part[r.last_channel[part] == ch]] = True
+        if week > steps - HALF_YEAR:
+            half_year[part] = True
         welfare.append(m.government.allocation[:, WELFARE].sum() / m.government.allocation.sum())
     ts = m.timeseries()
     older, young = r.age_group == OLDER, r.age_group == YOUNG
@@ -184,6 +202,7 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     return {
         **_pilot_metrics(m),
         "reply_rate_online": answered / closed if closed else float("nan"),
+        "participation_half_year": float(half_year.mean()),
         "offline_older_to_young": age_ratio(seen[OFFLINE], older, young),
         "online_older_to_young": age_ratio(seen[ONLINE], older, young),
         "internet_use_older": float(users[older].mean()),

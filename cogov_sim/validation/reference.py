@@ -29,7 +29,7 @@ import numpy as np
 from cogov_sim.model.institutions import _WeakIdCounters
 from cogov_sim.model.model import N_CAT, CoGovModel, rules
 from cogov_sim.model.population import OLDER
-from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, UNREPORTED
+from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED, TIME_LIMITED, UNREPORTED
 
 #: The resident attributes that change during a run (the rest are fixed at creation).
 STATE = ("trust", "efficacy", "privacy", "satisfied", "aware", "cooperator", "status", "category", "cross", "issue_age",
@@ -210,6 +210,9 @@ class Resident(mesa.Agent):
             if self.channel == ONLINE:
                 w["watched"][cell] += 1
                 w["watched_overdue"][cell] += late
+            elif self.channel in TIME_LIMITED:
+                w["limited"][cell] += 1
+                w["limited_overdue"][cell] += late
         if self.cooperator:
             w["volunteers"][self.community] += 1
 
@@ -221,7 +224,9 @@ class Resident(mesa.Agent):
         self.resolved_now = self.failed_now = self.gave_up_now = False
         if self.status == QUEUED:
             cell = c * N_CAT + self.category
-            q = w["first"][cell] if self.channel == ONLINE else 0.0  # served first when watched from above
+            # served first when watched from above, next when under a time limit
+            q = (w["first"][cell] if self.channel == ONLINE else w["second"][cell] if self.channel in TIME_LIMITED
+                 else 0.0)
             p = (q + (1.0 - q) * (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell])) * (
                 w["silo"][c] if self.cross else 1.0)
             u = w["u"][i]
@@ -547,13 +552,16 @@ class ReferenceModel(CoGovModel):
         patience = s.government.patience_weeks
         cells = (self.n_communities, N_CAT)
         counts = dict(queue=np.zeros(cells), overdue=np.zeros(cells), watched=np.zeros(cells),
-                      watched_overdue=np.zeros(cells), volunteers=np.zeros(self.n_communities), patience=patience)
+                      watched_overdue=np.zeros(cells), limited=np.zeros(cells), limited_overdue=np.zeros(cells),
+                      volunteers=np.zeros(self.n_communities), patience=patience)
         self.resident_agents.do("join_queue", counts)
         cap = self.capacity_by_sector(counts["queue"], counts["volunteers"])
-        first, p_overdue, p_other, silo, shares = self.handling_odds(counts["queue"], counts["overdue"], cap,
-                                                                     counts["watched"], counts["watched_overdue"])
+        first, second, p_overdue, p_other, silo, shares = self.handling_odds(
+            counts["queue"], counts["overdue"], cap, counts["watched"], counts["watched_overdue"], counts["limited"],
+            counts["limited_overdue"])
         w = self._events("resolved", "sector", "resolved_wait", "failed", "failed_wait", "given_up", u=u,
-                         first=first.tolist(), p_overdue=p_overdue.tolist(), p_other=p_other.tolist(), patience=patience,
+                         first=first.tolist(), second=second.tolist(), p_overdue=p_overdue.tolist(),
+                         p_other=p_other.tolist(), patience=patience,
                          silo=silo.tolist(), shares=shares.tolist(),
                          max_wait=s.government.max_wait_weeks, max_unreported=s.issues.max_unreported_weeks)
         self.resident_agents.do("await_case", w)
