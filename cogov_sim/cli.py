@@ -861,7 +861,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--particles", type=int, help="particles per population (default 200)")
     p.add_argument("--min-epsilon", type=float, help="stop once the tolerance reaches this distance, in units of the "
                    "patterns' tolerances (default 1)")
-    p.add_argument("--residents", type=int, help="residents of each simulated street (default 2000)")
+    p.add_argument("--residents", type=int, help="residents of each simulated street (default 10000, the pattern "
+                   "scenarios' own size)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "
@@ -877,7 +878,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trajectories", type=int, help="Morris trajectories (default 10)")
     p.add_argument("--levels", type=int, help="grid levels of each parameter's range, even (default 4)")
     p.add_argument("--replications", type=int, help="runs per design point, same seeds at every point (default 2)")
-    p.add_argument("--residents", type=int, help="residents of each simulated street (default 2000)")
+    p.add_argument("--residents", type=int, help="residents of each simulated street (default 10000, the pattern "
+                   "scenarios' own size)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "

@@ -234,3 +234,27 @@ def test_a_reduced_calibration_runs_on_a_dask_cluster_from_the_command_line(tmp_
     post = pd.read_parquet(out / "posterior.parquet")
     assert len(post) == 4 and post["weight"].sum() == pytest.approx(1.0)
     assert len(json.loads((out / "diagnostics.json").read_text())["populations"]) == 2
+
+
+def test_the_point_estimate_is_the_particle_where_the_posterior_is_densest():
+    """Two clusters on a line x + y = 1, the larger around (0.3, 0.7): the point is one of the
+    particles, in the larger cluster, though a coordinate-wise median would mix the two."""
+    rng = np.random.default_rng(5)
+    big = np.clip(0.3 + 0.02 * rng.standard_normal(60), 0.01, 0.99)
+    small = np.clip(0.75 + 0.02 * rng.standard_normal(40), 0.01, 0.99)
+    x = np.concatenate([big, small])
+    samples = pd.DataFrame({"a.x": x, "a.y": 1.0 - x})
+    point = cal.point_estimate(samples, np.ones(100), {"a.x": (0.0, 1.0), "a.y": (0.0, 1.0)})
+    assert abs(point["a.x"] - 0.3) < 0.05 and abs(point["a.x"] + point["a.y"] - 1.0) < 1e-3
+    assert np.min(np.abs(x - point["a.x"])) < 1e-3  # a particle (to 4 significant digits)
+    # weights count: the small cluster, weighted up, becomes the mode
+    w = np.r_[np.ones(60), 4 * np.ones(40)]
+    assert abs(cal.point_estimate(samples, w, {"a.x": (0.0, 1.0), "a.y": (0.0, 1.0)})["a.x"] - 0.75) < 0.05
+
+
+def test_a_particle_is_simulated_at_the_size_the_patterns_are_measured_at():
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.validation.patterns import scenario_path
+
+    sizes = {f: load_scenario(scenario_path(f)).population.residents for p in PATTERNS for f in p.scenarios}
+    assert set(sizes.values()) == {cal.CALIBRATION_RESIDENTS}, sizes
