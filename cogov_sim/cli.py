@@ -473,7 +473,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise CoGovInputError(f"{args.workers}; allowed: a positive number of worker processes", key="--workers")
     out = Path(args.out) if args.out else Path("results") / "calibration"
-    check_folder(out, args.resume)
+    check_folder(out, args.resume, settings.populations)
     from cogov_sim.experiments.runner import check_writable
 
     check_writable(out, into=True)

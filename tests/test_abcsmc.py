@@ -112,3 +112,18 @@ def test_a_population_step_keeps_half_and_moves_within_its_tolerance():
     assert sum(calls[1:]) <= nxt.info["proposals"]
     floor = s.step(nxt, min_epsilon=10.0)
     assert floor.epsilon == 10.0
+
+
+def test_the_walk_still_reaches_directions_the_kept_particles_do_not_span():
+    """Five distinct particles in ten dimensions span four directions; the walk's covariance keeps
+    a share of each parameter's variance in the others, so the sampler can widen them again."""
+    rng = np.random.default_rng(3)
+    z = np.repeat(rng.standard_normal((5, 10)), 20, axis=0)
+    factor = abcsmc.walk_factor(z)
+    cov = factor @ factor.T
+    span = np.linalg.svd(z - z.mean(axis=0), full_matrices=False)[2][:4]
+    outside = np.linalg.svd(np.vstack([span, rng.standard_normal((6, 10))]).T)[0][:, 4:].T  # orthogonal to span
+    outside = outside - (outside @ span.T) @ span
+    outside /= np.linalg.norm(outside, axis=1, keepdims=True)
+    spread = np.diag(np.cov(z, rowvar=False)).mean() * abcsmc.WALK_SCALE / 10
+    assert np.einsum("ij,jk,ik->i", outside, cov, outside).min() > 0.01 * spread

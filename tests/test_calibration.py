@@ -127,6 +127,12 @@ def test_a_reduced_calibration_runs_end_to_end_resumes_exactly_and_never_overwri
     again = cogov(*args, "--populations", "3")
     assert again.returncode == 2 and "already here" in again.stderr
     assert (out / "posterior.parquet").read_bytes() == before
+    fewer = cogov(*args, "--populations", "1", "--resume")  # two are done: asking for one is an input error
+    assert fewer.returncode == 2 and "--populations" in fewer.stderr and len(fewer.stderr.strip().splitlines()) == 1
+    assert [f.name for f in out.glob("state.*.npz")] == ["state.1.npz"]
+    # a run that died after writing the next population's rows but before state.json committed it
+    pops = pd.read_parquet(out / "populations.parquet")
+    pd.concat([pops, pops[pops["population"] == 1].assign(population=2)]).to_parquet(out / "populations.parquet")
     resumed = cogov(*args, "--populations", "3", "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert "population 3/3" in resumed.stderr and "population 2/3" not in resumed.stderr

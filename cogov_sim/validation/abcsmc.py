@@ -107,13 +107,21 @@ def moves_needed(acceptance: float, miss: float = MOVE_MISS, most: int = MAX_MOV
     return int(min(most, max(1, math.ceil(math.log(miss) / math.log1p(-acceptance)))))
 
 
+#: Share of each parameter's own variance added to the walk's covariance: with fewer distinct
+#: kept particles than parameters their covariance is singular, and a walk confined to the span
+#: of the particles could never again explore the directions it lacks (a diagonal loading of the
+#: sample covariance; Ledoit & Wolf 2004, J. Multivariate Analysis 88:365-411, for the idea).
+SHRINKAGE = 0.05
+
+
 def walk_factor(z: np.ndarray) -> np.ndarray:
     """Cholesky factor of the random walk's covariance: the particles' covariance on the logit
-    scale times ``2.38^2 / d``, with a small ridge so that it stays positive definite when a
-    parameter has collapsed onto few values."""
+    scale plus :data:`SHRINKAGE` times its diagonal, times ``2.38^2 / d``, with a small ridge so
+    that it stays positive definite when a parameter has collapsed onto one value."""
     z = np.asarray(z, float)
     d = z.shape[1]
     cov = np.atleast_2d(np.cov(z, rowvar=False)) if len(z) > 1 else np.eye(d)
+    cov = cov + SHRINKAGE * np.diag(np.diag(cov))
     ridge = 1e-6 * max(float(np.mean(np.diag(cov))), 1e-6)
     return np.linalg.cholesky(cov * WALK_SCALE / d + ridge * np.eye(d))
 
