@@ -257,8 +257,9 @@ def point_estimate(samples: Any, weights: np.ndarray, ranges: Mapping[str, tuple
     density of the population, on the logit scale of each prior range (where the sampler moves),
     with the population's covariance times Scott's factor n_eff^(-2/(d+4)) as bandwidth.
 
-    Not the marginal medians: where parameters trade off against each other (participation's base
-    utility against its social weight, productivity against capacity), medians taken one at a time
+    Not the marginal medians: where parameters trade off against each other (the grid's
+    productivity against literacy's spread, participation's noise against the channels'
+    dissimilarity), medians taken one at a time
     can make a parameter set far from every particle, one the patterns reject (docs/validation.md,
     section 8). The mode is a particle, so it met the last tolerance once. In two dozen dimensions
     Scott's bandwidth is most of the population's spread (0.74 of it at 27 parameters and 100
