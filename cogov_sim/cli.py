@@ -433,6 +433,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(plain(pd_frame(rows)))
             return 0
         checks = [c for c in load_checks() if not args.cases or c.case in args.cases]
+        if args.check:
+            known = [c.id for c in checks]
+            for name in args.check:
+                if name not in known:
+                    raise CoGovInputError(f"'{name}' is not a check{' of ' + ', '.join(args.cases) if args.cases else ''}"
+                                          f"{suggest(name, known)}; allowed: {', '.join(known)}", key="--check")
+            checks = [c for c in checks if c.id in args.check]
+        if args.held_out:
+            checks = [c for c in checks if c.held_out]
+            if not checks:
+                raise CoGovInputError("no held-out check among those chosen; allowed: a case or --check with held-out "
+                                      "checks (cogov_sim/data/published.toml marks them held_out)", key="--held-out")
         rows, failed = [], 0
         t0 = time.perf_counter()
         for check in checks:
@@ -843,6 +855,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=int, help="replications (default: each check's own; 1 with --param)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 1978)")
     p.add_argument("--reduced", action="store_true", help="the smaller sizes at which the published results still hold")
+    p.add_argument("--check", nargs="+", metavar="ID", help="run only these checks (their ids in "
+                   "cogov_sim/data/published.toml, e.g. santos_regular_held_out)")
+    p.add_argument("--held-out", action="store_true", help="run only the checks held out of the tests (at parameter "
+                   "points the tests never run)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--json", action="store_true", help="one JSON object per check (per case with --param, per pattern with "
                    "--patterns)")

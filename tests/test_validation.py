@@ -208,8 +208,20 @@ def test_validate_with_params_runs_the_case_there():
     assert table.returncode == 0 and "participants" in table.stdout
 
 
+def test_validate_runs_only_the_checks_asked_for():
+    res = cogov("validate", "granovetter", "bass", "--check", "bass_peak", "granovetter_uniform", "--json", "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    assert [json.loads(line)["check"] for line in res.stdout.splitlines()] == ["granovetter_uniform", "bass_peak"]
+    held = cogov("validate", "deffuant", "--held-out", "--reduced", "--json", "--workers", "1")
+    assert held.returncode == 0, held.stderr
+    ids = [json.loads(line)["check"] for line in held.stdout.splitlines()]
+    assert ids == [c.id for c in CHECKS if c.case == "deffuant" and c.held_out] and ids
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["schelling"], "not a docking case"),
+    (["santos", "--check", "bass_peak"], "'bass_peak' is not a check of santos"),
+    (["bass", "--held-out"], "no held-out check"),
     (["deffuant", "--param", "epsilonn=0.2"], "not a parameter of deffuant"),
     (["deffuant", "--param", "epsilon=7"], "out of range"),
     (["--param", "epsilon=0.2"], "needs the case"),
