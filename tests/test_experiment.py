@@ -344,6 +344,19 @@ def test_morris_ranks_a_linear_function_by_its_slopes():
     assert list(t.index) == ["big", "small", "none"]
     assert np.isclose(t.loc["big", "mu_star"], 3.0) and np.isclose(t.loc["small", "mu_star"], 0.5)
     assert np.isclose(t.loc["none", "mu_star"], 0.0) and np.allclose(t["sigma"], 0.0)
+    assert list(t["influential"]) == [True, True, False]
+
+
+def test_a_factor_is_influential_when_its_interval_reaches_a_tenth_of_the_strongest():
+    from cogov_sim.analysis.sensitivity import influential
+
+    table = pd.DataFrame({"factor": ["a", "b", "c", "d"], "mu_star": [2.0, 0.5, 0.25, 0.21],
+                          "mu_star_conf": [0.1, 0.29, 0.04, 0.0]})
+    # a tenth of the strongest is 0.2: b's interval reaches down to 0.21, c's to 0.21, d's to 0.21
+    assert list(influential(table)) == [True, True, True, True]
+    table["mu_star_conf"] = [0.1, 0.31, 0.06, 0.02]
+    assert list(influential(table)) == [True, False, False, False]
+    assert not influential(table.assign(mu_star=0.0, mu_star_conf=0.0)).any()
 
 
 def test_sensitivity_command_on_a_sweep(tiny_reference, tmp_path):

@@ -64,16 +64,32 @@ def sobol_indices(factors: Sequence[Factor], y: np.ndarray, *, second_order: boo
     return table.sort_values("ST", ascending=False, kind="stable").reset_index(drop=True), s2
 
 
+#: A factor is influential on an outcome when the lower end of the 95% bootstrap interval of its
+#: Morris mu* reaches this share of the largest mu* on that outcome. Modelling choice, declared
+#: before the screening of every uncertain parameter was run (docs/validation.md section 7):
+#: relative to the strongest factor, since the outcomes have different units, and on the
+#: interval's lower end, so that an effect within the replications' noise does not count.
+INFLUENTIAL_SHARE = 0.1
+
+
+def influential(table: pd.DataFrame, share: float = INFLUENTIAL_SHARE) -> pd.Series:
+    """Which factors of a Morris table (:func:`morris_effects`) are influential: ``mu_star -
+    mu_star_conf >= share * max(mu_star)`` (:data:`INFLUENTIAL_SHARE`)."""
+    top = float(table["mu_star"].max()) if len(table) else 0.0
+    return (table["mu_star"] - table["mu_star_conf"] >= share * top) & (top > 0)
+
+
 def morris_effects(factors: Sequence[Factor], unit: np.ndarray, y: np.ndarray, *, levels: int = 4,
                    seed: int = 0, resamples: int = 1000) -> pd.DataFrame:
     """Morris elementary effects (mu, mu*, sigma, and the 95% interval of mu*) from the unit-cube
-    design ``unit`` and outcomes ``y``."""
+    design ``unit`` and outcomes ``y``, with whether each factor is :func:`influential`."""
     from SALib.analyze import morris
 
     res = morris.analyze(salib_problem(factors), np.asarray(unit, dtype=np.float64), np.asarray(y, dtype=np.float64),
                          num_resamples=resamples, conf_level=0.95, num_levels=levels, seed=seed)
     table = pd.DataFrame({"factor": [f.key for f in factors], "mu": res["mu"], "mu_star": res["mu_star"],
                           "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
+    table["influential"] = influential(table)
     return table.sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -229,7 +245,8 @@ def analyse(out: str | Path, outcome: str | None = None, *, replications: bool =
         unit = design_df[[f"u:{f.key}" for f in factors]].to_numpy()
         table = morris_effects(factors, unit, yv, levels=design.levels, seed=seed)
         note = (f"Morris elementary effects of {outcome} ({design.samples} trajectories); mu* and sigma are in units "
-                "of the outcome per full range of the factor.")
+                "of the outcome per full range of the factor; influential: the lower end of mu*'s 95% interval reaches "
+                f"{INFLUENTIAL_SHARE:g} of the largest mu* ({int(table['influential'].sum())} of {len(table)}).")
         return Sensitivity("morris", outcome, table, note)
     keys = [f.key for f in factors]
     points = point_summary(results, outcome, keys)
