@@ -130,6 +130,14 @@ def test_a_reduced_calibration_runs_end_to_end_resumes_exactly_and_never_overwri
     fewer = cogov(*args, "--populations", "1", "--resume")  # two are done: asking for one is an input error
     assert fewer.returncode == 2 and "--populations" in fewer.stderr and len(fewer.stderr.strip().splitlines()) == 1
     assert [f.name for f in out.glob("state.*.npz")] == ["state.1.npz"]
+    # a resume under another pattern tolerance would continue another calibration's particles
+    manifest = (out / "calibration.json").read_text()
+    changed = json.loads(manifest)
+    changed["tolerances"]["reply_rate_online"] *= 2
+    (out / "calibration.json").write_text(json.dumps(changed))
+    other = cogov(*args, "--populations", "3", "--resume")
+    assert other.returncode == 2 and "tolerances reply_rate_online" in other.stderr, other.stderr
+    (out / "calibration.json").write_text(manifest)
     # a run that died after writing the next population's rows but before state.json committed it
     pops = pd.read_parquet(out / "populations.parquet")
     pd.concat([pops, pops[pops["population"] == 1].assign(population=2)]).to_parquet(out / "populations.parquet")
@@ -148,6 +156,21 @@ def test_a_reduced_calibration_runs_end_to_end_resumes_exactly_and_never_overwri
     assert straight.returncode == 0, straight.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "straight" / "posterior.parquet"),
                                   pd.read_parquet(out / "posterior.parquet"))
+
+
+def test_a_resume_must_agree_on_everything_but_the_number_of_populations():
+    saved = {"settings": {"particles": 6, "populations": 2}, "priors": {"a.b": [0.0, 1.0]}, "observed": {"p": 0.3},
+             "tolerances": {"p": 0.1}, "sampler": {"shrinkage": 0.05}}
+    same = json.loads(json.dumps(saved))
+    same["settings"]["populations"] = 5
+    assert cal.resume_conflict(saved, same) is None
+    for section, key, value, named in (("settings", "particles", 7, "particles"), ("priors", "a.b", [0.0, 2.0], "priors a.b"),
+                                       ("observed", "p", 0.4, "observed p"), ("sampler", "shrinkage", 0.1,
+                                                                               "sampler shrinkage"),
+                                       ("tolerances", "q", 0.2, "tolerances q")):
+        other = json.loads(json.dumps(saved))
+        other[section][key] = value
+        assert cal.resume_conflict(saved, other) == named
 
 
 def test_the_fitting_patterns_are_those_not_held_out():

@@ -42,6 +42,7 @@ from cogov_sim.validation.abcsmc import (
     MAX_MOVES,
     MIN_ACCEPTANCE,
     MOVE_MISS,
+    SHRINKAGE,
     SURVIVE,
     WALK_SCALE,
     Population,
@@ -207,6 +208,21 @@ def check_folder(out: Path, resume: bool, populations: int | None = None) -> Non
                                   source=str(out), key="--populations")
 
 
+def resume_conflict(saved: dict[str, Any], now: dict[str, Any]) -> str | None:
+    """What a resumed calibration would do differently from the one begun in a folder: the
+    first setting (other than the number of populations), prior range, pattern target or
+    tolerance, or sampler constant of manifest ``now`` that differs from ``saved``
+    (``calibration.json``), named as ``section key``; None when they agree. A resume under other
+    priors, targets or sampler constants would continue another calibration's particles."""
+    now = json.loads(json.dumps(now))
+    for section in ("settings", "priors", "observed", "tolerances", "sampler"):
+        a, b = saved.get(section, {}), now.get(section, {})
+        for key in sorted(set(a) | set(b)):
+            if not (section == "settings" and key == "populations") and a.get(key) != b.get(key):
+                return key if section == "settings" else f"{section} {key}"
+    return None
+
+
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     """The ``q`` quantile of values ``x`` with weights ``w`` (the inverse of the weighted
     empirical distribution function, midpoint convention)."""
@@ -370,17 +386,15 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
                 "priors": ranges, "observed": observed, "tolerances": tol,
                 "sampler": {"method": "adaptive ABC-SMC with MCMC moves (Del Moral et al. 2012)", "survive": SURVIVE,
                             "move_miss": MOVE_MISS, "max_moves": MAX_MOVES, "min_acceptance": MIN_ACCEPTANCE,
-                            "walk_scale": WALK_SCALE, "generator": "SFC64(SeedSequence(seed, spawn_key=(crc32("
-                                                                   "'calibration'),)))"}}
+                            "walk_scale": WALK_SCALE, "shrinkage": SHRINKAGE,
+                            "generator": "SFC64(SeedSequence(seed, spawn_key=(crc32('calibration'),)))"}}
     state_file = out / "calibration.json"
     if resume:
-        saved = json.loads(state_file.read_text())
-        differ = [k for k, v in manifest["settings"].items()
-                  if k != "populations" and saved["settings"].get(k) != json.loads(json.dumps(v))]
+        differ = resume_conflict(json.loads(state_file.read_text()), manifest)
         if differ:
-            raise CoGovInputError(f"the calibration in this folder was begun with another {differ[0]}; allowed: "
-                                  "--resume with the same settings (only --populations may change)",
-                                  source=str(out), key="--resume")
+            raise CoGovInputError(f"the calibration in this folder was begun with another {differ}; allowed: "
+                                  "--resume with the same settings, priors, patterns and sampler (only --populations "
+                                  "may change)", source=str(out), key="--resume")
     else:
         state_file.write_text(json.dumps(manifest, indent=1))
     lo = np.array([ranges[k][0] for k in keys])
