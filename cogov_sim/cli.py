@@ -296,7 +296,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from cogov_sim.analysis.sensitivity import analyse, write
     from cogov_sim.analysis.textable import plain
     from cogov_sim.experiments.runner import check_output_dir
-    from cogov_sim.present.plots import write_sensitivity_chart
+    from cogov_sim.present.plots import write_sensitivity_chart, write_sensitivity_panels
 
     if args.rows < 1:
         raise CoGovInputError(f"{args.rows}; allowed: an integer from 1", key="--rows")
@@ -304,16 +304,25 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else folder / "sensitivity"
     if folder.is_dir():  # else the analysis says that it is not a sweep's folder
         check_output_dir(out)
-    result = analyse(folder, args.outcome, replications=args.replications)
-    paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
-    print(result.note)
-    print(plain(result.table))
-    if result.second_order is not None and result.method == "summary":
-        print("\ndesign points (mean and 95% interval over replications):")
-        print(plain(result.second_order.head(args.rows)))
-        if len(result.second_order) > args.rows:
-            print(f"... {len(result.second_order) - args.rows} more rows in {paths[1]}")
-    print(f"written: {', '.join(str(p) for p in paths)}")
+    outcomes = list(dict.fromkeys(args.outcome or [None]))
+    results = [analyse(folder, outcome, replications=args.replications) for outcome in outcomes]
+    panels = out / f"{results[0].method}_panels.png"
+    if len(results) > 1 and panels.exists() and not args.replace:
+        raise CoGovInputError("exists, from an earlier analysis of several outcomes; allowed: --replace to replace it, "
+                              "or another --out", source=str(panels), key="--out")
+    for result in results:
+        paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
+        print(result.note)
+        print(plain(result.table.head(args.rows) if len(results) > 1 else result.table))
+        if result.second_order is not None and result.method == "summary":
+            print("\ndesign points (mean and 95% interval over replications):")
+            print(plain(result.second_order.head(args.rows)))
+            if len(result.second_order) > args.rows:
+                print(f"... {len(result.second_order) - args.rows} more rows in {paths[1]}")
+        print(f"written: {', '.join(str(p) for p in paths)}\n")
+    if len(results) > 1 and results[0].method != "replications":
+        write_sensitivity_panels(results, panels)
+        print(f"written: {panels} (the {len(results)} outcomes side by side)")
     return 0
 
 
@@ -948,7 +957,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices, or a summary, of a finished sweep")
     p.add_argument("results", help="a sweep's results folder")
-    p.add_argument("--outcome", help="outcome column to analyse (default: the first kept outcome)")
+    p.add_argument("--outcome", nargs="+", help="outcome columns to analyse, each into its own tables and chart, and "
+                   "with several a chart of them side by side (default: the first kept outcome)")
     p.add_argument("--replications", action="store_true", help="how many replications the outcome needs at each "
                    "design point: the coefficient of variation against replications (Lee et al. 2015)")
     p.add_argument("--rows", type=int, default=20, help="design points to print for a summary (default 20)")

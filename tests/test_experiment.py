@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from cogov_sim.analysis.sensitivity import analyse, morris_effects, sobol_indices
 from cogov_sim.experiments.design import DesignSpec, Factor, design_matrix, design_size, load_experiment
@@ -382,6 +383,15 @@ def test_sobol_sweep_of_the_model_end_to_end(tmp_path):
     result = analyse(tmp_path / "out", "mean_trust_mean")
     assert result.method == "sobol" and set(result.table["factor"]) == {f.key for f in exp.factors}
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(result.table.columns)
+    outcomes = [c for c in read_results(tmp_path / "out").columns if c.endswith("_mean")][:2]
+    res = cogov("sensitivity", str(tmp_path / "out"), "--outcome", *outcomes, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    files = {p.name for p in (tmp_path / "out" / "sensitivity").iterdir()}
+    assert {f"sobol_{o}.{ext}" for o in outcomes for ext in ("csv", "md", "png")} | {"sobol_panels.png"} == files
+    with Image.open(tmp_path / "out" / "sensitivity" / "sobol_panels.png") as img:
+        assert img.width > img.height > 200  # two panels side by side
+    again = cogov("sensitivity", str(tmp_path / "out"), "--outcome", *outcomes, cwd=tmp_path)
+    assert again.returncode == 2 and "--replace" in again.stderr
 
 
 # ------------------------------------------------------------------------------------------- smoke

@@ -195,6 +195,27 @@ def write_figures(ts: pd.DataFrame, scenario: Scenario, folder: Path, *, lang: s
     plt.close(fig)
 
 
+def _draw_indices(ax, result: Sensitivity, t, lang: str, *, legend: bool = True) -> None:
+    """The bars of one sensitivity table ``t`` (its rows bottom to top) on ``ax``."""
+    y = np.arange(len(t))
+    if result.method == "sobol":
+        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)" if lang == "en" else "一阶指数 S1")
+        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)" if lang == "en" else "总效应指数 ST")
+        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
+    elif result.method == "morris":
+        strong = t["influential"].to_numpy(bool) if "influential" in t else np.zeros(len(t), bool)
+        ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], color=np.where(strong, "#1f4e79", "#9ecae1"),
+                label="mu* (dark: influential)" if lang == "en" else "mu*（深色：有影响）")
+        ax.plot(t["sigma"], y, "ko", ms=4, label="sigma")
+        ax.set_xlabel(f"elementary effect on {result.outcome}" if lang == "en" else f"基本效应: {result.outcome}")
+    else:
+        ax.barh(y, t["explained"], 0.6)
+        ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
+    if legend and result.method in ("sobol", "morris"):
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_yticks(y, t["factor"])
+
+
 def sensitivity_chart(result: Sensitivity, lang: str = "en", top: int = 30) -> plt.Figure:
     """A bar chart of the indices (Sobol S1 and ST, Morris mu* with sigma, or explained shares),
     the ``top`` strongest factors; for a replication analysis, :func:`replications_chart`."""
@@ -204,25 +225,38 @@ def sensitivity_chart(result: Sensitivity, lang: str = "en", top: int = 30) -> p
         return replications_chart(result, lang)
     t = result.table.iloc[:top].iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.6))
-    y = np.arange(len(t))
-    if result.method == "sobol":
-        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="S1 (first order)" if lang == "en" else "一阶指数 S1")
-        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="ST (total)" if lang == "en" else "总效应指数 ST")
-        ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
-        ax.legend(loc="lower right")
-    elif result.method == "morris":
-        ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], label="mu*")
-        ax.plot(t["sigma"], y, "ko", label="sigma")
-        ax.set_xlabel(f"elementary effect on {result.outcome}" if lang == "en" else f"基本效应: {result.outcome}")
-        ax.legend(loc="lower right")
-    else:
-        ax.barh(y, t["explained"], 0.6)
-        ax.set_xlabel("share of variance explained alone" if lang == "en" else "单因素解释的方差比例")
-    ax.set_yticks(y, t["factor"])
+    _draw_indices(ax, result, t, lang)
     more = len(result.table) - len(t)
     ax.set_title(result.outcome + (f" (strongest {len(t)} of {len(result.table)} factors)" if more > 0 else ""))
     fig.tight_layout()
     return fig
+
+
+def sensitivity_panels(results: list[Sensitivity], lang: str = "en", top: int = 12) -> plt.Figure:
+    """The charts of several outcomes of one design side by side, two to a row, each with its
+    ``top`` strongest factors, so that which factors matter for which outcome reads at a glance."""
+    if lang == "zh":
+        cjk_font()
+    cols = 2 if len(results) > 1 else 1
+    rows = -(-len(results) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 0.32 * top * rows + 1.4 * rows), squeeze=False)
+    for i, (ax, result) in enumerate(zip(axes.flat, results, strict=False)):
+        t = result.table.iloc[:top].iloc[::-1]
+        _draw_indices(ax, result, t, lang, legend=i == 0)
+        ax.tick_params(axis="y", labelsize=8)
+        more = len(result.table) - len(t)
+        ax.set_title(result.outcome + (f" (strongest {len(t)} of {len(result.table)})" if more > 0 else ""), fontsize=10)
+    for ax in list(axes.flat)[len(results):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def write_sensitivity_panels(results: list[Sensitivity], path: Path) -> None:
+    """:func:`sensitivity_panels` as a PNG file (for ``cogov sensitivity`` with several outcomes)."""
+    fig = sensitivity_panels(results)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def replications_chart(result: Sensitivity, lang: str = "en", points: int = 8) -> plt.Figure:
