@@ -339,6 +339,9 @@ class Government(Institution):
         key = (s, m.lever_key(), m.budget_cut.tobytes(), tuple(e.contract for e in m.enterprises),
                tuple(o.purchase for o in m._providers))
         if key == self._funding_key:
+            # keep this key: its objects are next week's, so that comparison stops at their identity
+            # (a copy's settings compare equal field by field, which costs tens of microseconds)
+            self._funding_key = key
             self.cumulative_spend_by_community = self.cumulative_spend_by_community + self.spend
             return
         costs = self.lever_costs()

@@ -761,6 +761,7 @@ class CoGovModel(mesa.Model):
                tuple((e.csr, e.contract) for e in self.enterprises),
                tuple((o.credibility, o.purchase, o.mediation.tobytes()) for o in self.social_organisations))
         if key == getattr(self, "_offers_key", None):
+            self._offers_key = key  # next week's key then matches by identity (see Government.fund)
             return self._offers
         mode = self.effective["cogovernance_mode"].astype(int)
         ent_w = self.mode_weights("enterprise_weight")
@@ -956,7 +957,8 @@ class CoGovModel(mesa.Model):
         key = (self.settings, self.effective["cogovernance_mode"].tobytes(), self.effective["partnerships"].tobytes(),
                contracts)
         if key != getattr(self, "_holdings_key", None):
-            self._holdings_key, self._holdings = key, self._data_holdings(contracts)
+            self._holdings = self._data_holdings(contracts)
+        self._holdings_key = key  # next week's key then matches by identity (see Government.fund)
         return self._holdings
 
     def _data_holdings(self, contracts: tuple[bool, ...]) -> np.ndarray:
