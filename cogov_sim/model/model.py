@@ -215,6 +215,9 @@ _RATIO_OUT = np.array([_OUT[name] for name, _, _ in RATIOS if name is not None])
 _COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
 _COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
 _INSTITUTION_COLUMN = {name: j for j, name in enumerate(INSTITUTION_COLUMNS)}
+#: Whether a case that came by each channel runs under a time limit (:data:`rules.TIME_LIMITED`),
+#: indexed by the channel plus one (-1, no channel, first): one lookup instead of ``np.isin``.
+_LIMITED_BY_CHANNEL = np.isin(np.arange(-1, FOUND + 1), TIME_LIMITED)
 
 
 class _SumRows:
@@ -711,7 +714,7 @@ class CoGovModel(mesa.Model):
         late = r.wait[queued] > self.settings.government.patience_weeks
         channel = r.channel[queued]
         watched = channel == ONLINE
-        limited = np.isin(channel, TIME_LIMITED)
+        limited = _LIMITED_BY_CHANNEL[channel + 1]
         self._week["queued"] = queued
         self._week["cell"] = cell
         self._week["late"] = late
