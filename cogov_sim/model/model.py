@@ -1202,25 +1202,31 @@ class CoGovModel(mesa.Model):
         body[12] = took[:, :, :, 1].sum(axis=(1, 2))
         n_res = len(RESIDENT_SUMS)
         body[13:n_res] = np.add.reduceat(buf, net.starts, axis=1)
+        where = {name: c[w[name]] for name in EVENTS}  # the community of each event
         for i, name in enumerate(EVENTS, start=n_res):
-            body[i] = np.bincount(c[w[name]], minlength=k)
+            body[i] = np.bincount(where[name], minlength=k)
         resolved, failed = w["resolved"], w["failed"]
+        c_resolved, c_failed = where["resolved"], where["failed"]
         sat = rules.satisfaction_score(np.ones(resolved.size, bool), w["resolved_wait"],
                                        self.settings.government.patience_weeks, **self._sat_scores)
         i = n_res + len(EVENTS)
-        body[i] = (np.bincount(c[resolved], weights=sat, minlength=k)
-                   + np.bincount(c[failed], weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))
-        body[i + 1] = np.bincount(c[resolved], weights=w["resolved_wait"], minlength=k)
-        body[i + 2:i + 6] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
+        body[i] = (np.bincount(c_resolved, weights=sat, minlength=k)
+                   + np.bincount(c_failed, weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))
+        body[i + 1] = np.bincount(c_resolved, weights=w["resolved_wait"], minlength=k)
+        body[i + 2:i + 6] = np.bincount(c_resolved * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
         self._cum_resolved_c += body[n_res]
         body[i + 6:i + 11] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
                               self._cum_resolved_c)
+        # ended: resolved, failed, given up; closed: its first two parts (resolved, failed)
         ended = np.concatenate([resolved, failed, w["given_up"]])
-        closed = np.concatenate([resolved, failed])
+        c_ended = np.concatenate([c_resolved, c_failed, where["given_up"]])
+        n_closed = resolved.size + failed.size
         cross = r.cross
-        for j, (idx, group) in enumerate(((resolved, older), (resolved, young), (ended, older), (ended, young),
-                                          (resolved, cross), (closed, cross))):
-            body[i + 11 + j] = np.bincount(c[idx[group[idx]]], minlength=k)
+        # counts of those in a group as sums of 0/1 weights: whole numbers, exact in float64
+        for j, (idx, cidx, group) in enumerate((
+                (resolved, c_resolved, older), (resolved, c_resolved, young), (ended, c_ended, older),
+                (ended, c_ended, young), (resolved, c_resolved, cross), (ended[:n_closed], c_ended[:n_closed], cross))):
+            body[i + 11 + j] = np.bincount(cidx, weights=group[idx], minlength=k)
         sums[:, k] = body.sum(axis=1)
         x = _SumRows(sums)
         sizes = net.community_sizes.astype(np.float64)
