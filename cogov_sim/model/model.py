@@ -604,12 +604,21 @@ class CoGovModel(mesa.Model):
         rate times the community's need level, raised by surges (model.md process 1)."""
         return self.settings.issues.rate * self.rate_multiplier * (1.0 + self.surge)
 
+    def resident_issue_rates(self) -> np.ndarray:
+        """:meth:`issue_rates` for each resident (:meth:`_by_resident`), kept from the last call while
+        the settings and the surges are as they were (surges change with shocks only)."""
+        key = (self.settings, self.surge.tobytes())
+        if key != getattr(self, "_issue_rates_key", None):
+            self._resident_rates = self._by_resident(self.issue_rates())
+        self._issue_rates_key = key  # next week's key then matches by identity (see Government.fund)
+        return self._resident_rates
+
     def issues_arise(self) -> None:
         """New issues, by category and community; surges raise rates (model.md process 1)."""
         r = self.residents
         rng = self.streams["issues"]
         u, u_cat, u_cross = rng.random(self.n), rng.random(self.n), rng.random(self.n)
-        new = np.flatnonzero(rules.issue_arrivals(r.status, self._by_resident(self.issue_rates()), u))
+        new = np.flatnonzero(rules.issue_arrivals(r.status, self.resident_issue_rates(), u))
         c = r.community[new]
         mix = self._mix[r.age_group[new]]
         if (self.surge_category >= 0).any():
