@@ -220,13 +220,13 @@ class SocialOrganisation(Institution):
     def columns(model: CoGovModel, agents: list[SocialOrganisation]) -> dict[str, np.ndarray]:
         """The decisions and state of ``agents`` for ``institutions.parquet``, one value each per
         column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` that organisations have."""
-        top = [int(np.argmax(o.campaign)) for o in agents]
+        top = [int(o.campaign.argmax()) for o in agents]
         offers = np.array([model.organisation_offers[o.unique_id] for o in agents]).reshape(len(agents), -1)
         return {"credibility": np.array([o.credibility for o in agents], dtype=np.float64),
                 "campaign_target": np.array([o.communities[i] for o, i in zip(agents, top, strict=True)],
                                             dtype=np.float64),
                 "campaign_focus": np.array([o.campaign[i] for o, i in zip(agents, top, strict=True)], dtype=np.float64),
-                "mediation_target": np.array([o.communities[int(np.argmax(o.mediation))] for o in agents],
+                "mediation_target": np.array([o.communities[int(o.mediation.argmax())] for o in agents],
                                              dtype=np.float64),
                 "offer": offers.sum(axis=1), "purchase": np.array([o.purchase for o in agents], dtype=np.float64),
                 "evaluation_error": np.array([o.evaluation_error if o.third_party else np.nan for o in agents],
@@ -339,6 +339,9 @@ class Government(Institution):
         key = (s, m.lever_key(), m.budget_cut.tobytes(), tuple(e.contract for e in m.enterprises),
                tuple(o.purchase for o in m._providers))
         if key == self._funding_key:
+            # keep this key: its objects are next week's, so that comparison stops at their identity
+            # (a copy's settings compare equal field by field, which costs tens of microseconds)
+            self._funding_key = key
             self.cumulative_spend_by_community = self.cumulative_spend_by_community + self.spend
             return
         costs = self.lever_costs()
@@ -513,9 +516,10 @@ class Government(Institution):
         per column of :data:`cogov_sim.model.outcomes.INSTITUTION_COLUMNS` it has."""
         (g,) = agents
         sizes = model.network.community_sizes.astype(np.float64)
-        row = {"effort": g.effort @ sizes / sizes.sum(), "priority": g.priority @ sizes / sizes.sum(),
-               "complaints": g.complaints @ sizes / sizes.sum(), "offer": g.capacity().sum(),
-               "security": g.security @ sizes / sizes.sum(), "breached": np.count_nonzero(g.breached)}
+        total = sizes.sum()
+        row = {"effort": g.effort @ sizes / total, "priority": g.priority @ sizes / total,
+               "complaints": g.complaints @ sizes / total, "offer": g.capacity().sum(),
+               "security": g.security @ sizes / total, "breached": np.count_nonzero(g.breached)}
         row.update({f"allocation_{c}": a for c, a in zip(CATEGORIES, g.allocation.sum(axis=0), strict=True)})
         return {name: np.array([value], dtype=np.float64) for name, value in row.items()}
 

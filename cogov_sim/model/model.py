@@ -215,6 +215,9 @@ _RATIO_OUT = np.array([_OUT[name] for name, _, _ in RATIOS if name is not None])
 _COPY_OUT = np.array([_OUT[name] for name, _ in COPIES])
 _COPY_ROWS = np.array([_ROW[row] for _, row in COPIES])
 _INSTITUTION_COLUMN = {name: j for j, name in enumerate(INSTITUTION_COLUMNS)}
+#: Whether a case that came by each channel runs under a time limit (:data:`rules.TIME_LIMITED`),
+#: indexed by the channel plus one (-1, no channel, first): one lookup instead of ``np.isin``.
+_LIMITED_BY_CHANNEL = np.isin(np.arange(-1, FOUND + 1), TIME_LIMITED)
 
 
 class _SumRows:
@@ -601,12 +604,21 @@ class CoGovModel(mesa.Model):
         rate times the community's need level, raised by surges (model.md process 1)."""
         return self.settings.issues.rate * self.rate_multiplier * (1.0 + self.surge)
 
+    def resident_issue_rates(self) -> np.ndarray:
+        """:meth:`issue_rates` for each resident (:meth:`_by_resident`), kept from the last call while
+        the settings and the surges are as they were (surges change with shocks only)."""
+        key = (self.settings, self.surge.tobytes())
+        if key != getattr(self, "_issue_rates_key", None):
+            self._resident_rates = self._by_resident(self.issue_rates())
+        self._issue_rates_key = key  # next week's key then matches by identity (see Government.fund)
+        return self._resident_rates
+
     def issues_arise(self) -> None:
         """New issues, by category and community; surges raise rates (model.md process 1)."""
         r = self.residents
         rng = self.streams["issues"]
         u, u_cat, u_cross = rng.random(self.n), rng.random(self.n), rng.random(self.n)
-        new = np.flatnonzero(rules.issue_arrivals(r.status, self._by_resident(self.issue_rates()), u))
+        new = np.flatnonzero(rules.issue_arrivals(r.status, self.resident_issue_rates(), u))
         c = r.community[new]
         mix = self._mix[r.age_group[new]]
         if (self.surge_category >= 0).any():
@@ -711,7 +723,7 @@ class CoGovModel(mesa.Model):
         late = r.wait[queued] > self.settings.government.patience_weeks
         channel = r.channel[queued]
         watched = channel == ONLINE
-        limited = np.isin(channel, TIME_LIMITED)
+        limited = _LIMITED_BY_CHANNEL[channel + 1]
         self._week["queued"] = queued
         self._week["cell"] = cell
         self._week["late"] = late
@@ -761,6 +773,7 @@ class CoGovModel(mesa.Model):
                tuple((e.csr, e.contract) for e in self.enterprises),
                tuple((o.credibility, o.purchase, o.mediation.tobytes()) for o in self.social_organisations))
         if key == getattr(self, "_offers_key", None):
+            self._offers_key = key  # next week's key then matches by identity (see Government.fund)
             return self._offers
         mode = self.effective["cogovernance_mode"].astype(int)
         ent_w = self.mode_weights("enterprise_weight")
@@ -956,7 +969,8 @@ class CoGovModel(mesa.Model):
         key = (self.settings, self.effective["cogovernance_mode"].tobytes(), self.effective["partnerships"].tobytes(),
                contracts)
         if key != getattr(self, "_holdings_key", None):
-            self._holdings_key, self._holdings = key, self._data_holdings(contracts)
+            self._holdings = self._data_holdings(contracts)
+        self._holdings_key = key  # next week's key then matches by identity (see Government.fund)
         return self._holdings
 
     def _data_holdings(self, contracts: tuple[bool, ...]) -> np.ndarray:
@@ -1197,25 +1211,31 @@ class CoGovModel(mesa.Model):
         body[12] = took[:, :, :, 1].sum(axis=(1, 2))
         n_res = len(RESIDENT_SUMS)
         body[13:n_res] = np.add.reduceat(buf, net.starts, axis=1)
+        where = {name: c[w[name]] for name in EVENTS}  # the community of each event
         for i, name in enumerate(EVENTS, start=n_res):
-            body[i] = np.bincount(c[w[name]], minlength=k)
+            body[i] = np.bincount(where[name], minlength=k)
         resolved, failed = w["resolved"], w["failed"]
+        c_resolved, c_failed = where["resolved"], where["failed"]
         sat = rules.satisfaction_score(np.ones(resolved.size, bool), w["resolved_wait"],
                                        self.settings.government.patience_weeks, **self._sat_scores)
         i = n_res + len(EVENTS)
-        body[i] = (np.bincount(c[resolved], weights=sat, minlength=k)
-                   + np.bincount(c[failed], weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))
-        body[i + 1] = np.bincount(c[resolved], weights=w["resolved_wait"], minlength=k)
-        body[i + 2:i + 6] = np.bincount(c[resolved] * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
+        body[i] = (np.bincount(c_resolved, weights=sat, minlength=k)
+                   + np.bincount(c_failed, weights=np.full(failed.size, self._sat_scores["failed"]), minlength=k))
+        body[i + 1] = np.bincount(c_resolved, weights=w["resolved_wait"], minlength=k)
+        body[i + 2:i + 6] = np.bincount(c_resolved * 4 + w["sector"], minlength=4 * k).reshape(k, 4).T
         self._cum_resolved_c += body[n_res]
         body[i + 6:i + 11] = (self._n_older, self._n_young, self._n_low, g.cumulative_spend_by_community,
                               self._cum_resolved_c)
+        # ended: resolved, failed, given up; closed: its first two parts (resolved, failed)
         ended = np.concatenate([resolved, failed, w["given_up"]])
-        closed = np.concatenate([resolved, failed])
+        c_ended = np.concatenate([c_resolved, c_failed, where["given_up"]])
+        n_closed = resolved.size + failed.size
         cross = r.cross
-        for j, (idx, group) in enumerate(((resolved, older), (resolved, young), (ended, older), (ended, young),
-                                          (resolved, cross), (closed, cross))):
-            body[i + 11 + j] = np.bincount(c[idx[group[idx]]], minlength=k)
+        # counts of those in a group as sums of 0/1 weights: whole numbers, exact in float64
+        for j, (idx, cidx, group) in enumerate((
+                (resolved, c_resolved, older), (resolved, c_resolved, young), (ended, c_ended, older),
+                (ended, c_ended, young), (resolved, c_resolved, cross), (ended[:n_closed], c_ended[:n_closed], cross))):
+            body[i + 11 + j] = np.bincount(cidx, weights=group[idx], minlength=k)
         sums[:, k] = body.sum(axis=1)
         x = _SumRows(sums)
         sizes = net.community_sizes.astype(np.float64)

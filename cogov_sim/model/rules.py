@@ -141,10 +141,10 @@ def pick_channel(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Channel drawn from logit weights (:func:`channel_logit`) by inverse transform: the first
     channel, in the order online, hotline, offline, whose cumulative weight exceeds ``u`` times
     the total weight, ``u`` uniform on [0, 1). A channel of weight 0 is never drawn."""
-    total = weights[:, 0] + weights[:, 1] + weights[:, 2]
-    x = u * total
+    first_two = weights[:, 0] + weights[:, 1]
+    x = u * (first_two + weights[:, 2])
     channel = (x >= weights[:, 0]).astype(np.int8)
-    channel += x >= weights[:, 0] + weights[:, 1]
+    channel += x >= first_two
     return channel
 
 
@@ -386,7 +386,7 @@ def awareness_transition(aware: np.ndarray, aware_neighbours: np.ndarray, recent
     and then succeeds with chance ``word_of_mouth``. An aware resident who has not taken part
     recently forgets with chance ``forgetting``. One uniform draw per resident decides.
     """
-    wom = np.where(aware_neighbours >= threshold, word_of_mouth, 0.0)
+    wom = (aware_neighbours >= threshold) * word_of_mouth  # word_of_mouth or 0, without a branch per resident
     p_learn = 1.0 - (1.0 - p_campaign) * (1.0 - wom)
     learn = ~aware & (u < p_learn)
     forget = aware & ~recently_active & (u < forgetting)
