@@ -141,7 +141,7 @@ def test_invariants_on_random_valid_scenarios(values):
 
 def test_interventions_apply_from_their_step_to_their_communities(tmp_path):
     p = tmp_path / "pilot.toml"
-    p.write_text("[population]\nresidents = 600\n[space]\ncommunities = 6\n[run]\nsteps = 20\nburn_in = 2\n"
+    p.write_text("[population]\nresidents = 3000\n[space]\ncommunities = 6\n[run]\nsteps = 20\nburn_in = 2\n"
                  "[[interventions]]\nstep = 10\ncommunities = [1, 3]\nset = { grid_workers = 4.0, online_platform = true }\n",
                  encoding="utf-8")
     m = CoGovModel(load_scenario(p))
