@@ -293,7 +293,7 @@ def _posterior_draws(args: argparse.Namespace, root: int, scenarios) -> list[dic
     return draws
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from cogov_sim.analysis.sensitivity import analyse, write
+    from cogov_sim.analysis.sensitivity import analyse, refuse_overwrite, write
     from cogov_sim.analysis.textable import plain
     from cogov_sim.experiments.runner import check_output_dir
     from cogov_sim.present.plots import write_sensitivity_chart, write_sensitivity_panels
@@ -307,9 +307,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     outcomes = list(dict.fromkeys(args.outcome or [None]))
     results = [analyse(folder, outcome, replications=args.replications) for outcome in outcomes]
     panels = out / f"{results[0].method}_panels.png"
-    if len(results) > 1 and panels.exists() and not args.replace:
-        raise CoGovInputError("exists, from an earlier analysis of several outcomes; allowed: --replace to replace it, "
-                              "or another --out", source=str(panels), key="--out")
+    if not args.replace:
+        refuse_overwrite(results, out)  # every outcome's files, before any is written
+        if len(results) > 1 and panels.exists():
+            raise CoGovInputError("exists, from an earlier analysis of several outcomes; allowed: --replace to replace "
+                                  "it, or another --out", source=str(panels), key="--out")
     for result in results:
         paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
         print(result.note)

@@ -392,6 +392,12 @@ def test_sobol_sweep_of_the_model_end_to_end(tmp_path):
         assert img.width > img.height > 200  # two panels side by side
     again = cogov("sensitivity", str(tmp_path / "out"), "--outcome", *outcomes, cwd=tmp_path)
     assert again.returncode == 2 and "--replace" in again.stderr
+    # a later outcome's earlier files refuse the whole call before the first outcome is written
+    for ext in ("csv", "md", "png"):
+        (tmp_path / "out" / "sensitivity" / f"sobol_{outcomes[0]}.{ext}").unlink()
+    partly = cogov("sensitivity", str(tmp_path / "out"), "--outcome", *outcomes, cwd=tmp_path)
+    assert partly.returncode == 2 and outcomes[1] in partly.stderr
+    assert not (tmp_path / "out" / "sensitivity" / f"sobol_{outcomes[0]}.csv").exists()
 
 
 # ------------------------------------------------------------------------------------------- smoke

@@ -262,6 +262,22 @@ def analyse(out: str | Path, outcome: str | None = None, *, replications: bool =
 ChartWriter = Callable[[Sensitivity, Path], None]
 
 
+def output_paths(result: Sensitivity, folder: Path, *, chart: bool = True) -> list[Path]:
+    """Where :func:`write` puts ``result``: ``<method>_<outcome>.csv``, ``.md`` (and ``.png``)."""
+    stem = f"{result.method}_{result.outcome}"
+    return [folder / f"{stem}.csv", folder / f"{stem}.md"] + ([folder / f"{stem}.png"] if chart else [])
+
+
+def refuse_overwrite(results: Sequence[Sensitivity], folder: Path, *, chart: bool = True) -> None:
+    """An input error naming the first file an earlier analysis of one of ``results`` left in
+    ``folder``, so that several analyses are refused before any of them is written."""
+    for result in results:
+        for path in output_paths(result, folder, chart=chart):
+            if path.exists():
+                raise CoGovInputError(f"exists, from an earlier analysis of {result.outcome}; allowed: --replace to "
+                                      "replace it, or another --out", source=str(path), key="--out")
+
+
 def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None, replace: bool = False) -> list[Path]:
     """Write the table (CSV and Markdown), and the chart when ``chart`` is given, into ``folder``
     as ``<method>_<outcome>.*``; return the paths.
@@ -269,13 +285,9 @@ def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None
     An earlier analysis of the same outcome there is never overwritten unless ``replace`` says
     so (analyses of other outcomes stay beside it either way). Each file is written under a
     temporary name and renamed into place, so an interrupted write leaves the earlier files."""
-    stem = f"{result.method}_{result.outcome}"
-    paths = [folder / f"{stem}.csv", folder / f"{stem}.md"] + ([folder / f"{stem}.png"] if chart is not None else [])
+    paths = output_paths(result, folder, chart=chart is not None)
     if not replace:
-        for path in paths:
-            if path.exists():
-                raise CoGovInputError(f"exists, from an earlier analysis of {result.outcome}; allowed: --replace to "
-                                      "replace it, or another --out", source=str(path), key="--out")
+        refuse_overwrite([result], folder, chart=chart is not None)
     folder.mkdir(parents=True, exist_ok=True)
     temps = [path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}") for path in paths]
     try:
