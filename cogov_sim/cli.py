@@ -307,11 +307,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     outcomes = list(dict.fromkeys(args.outcome or [None]))
     results = [analyse(folder, outcome, replications=args.replications) for outcome in outcomes]
     panels = out / f"{results[0].method}_panels.png"
-    if not args.replace:
-        refuse_overwrite(results, out)  # every outcome's files, before any is written
-        if len(results) > 1 and panels.exists():
-            raise CoGovInputError("exists, from an earlier analysis of several outcomes; allowed: --replace to replace "
-                                  "it, or another --out", source=str(panels), key="--out")
+    if not args.replace:  # every outcome's files, before any is written
+        refuse_overwrite(results, out, shared=panels if len(results) > 1 else None)
     for result in results:
         paths = write(result, out, chart=write_sensitivity_chart, replace=args.replace)
         print(result.note)

@@ -268,14 +268,18 @@ def output_paths(result: Sensitivity, folder: Path, *, chart: bool = True) -> li
     return [folder / f"{stem}.csv", folder / f"{stem}.md"] + ([folder / f"{stem}.png"] if chart else [])
 
 
-def refuse_overwrite(results: Sequence[Sensitivity], folder: Path, *, chart: bool = True) -> None:
+def refuse_overwrite(results: Sequence[Sensitivity], folder: Path, *, chart: bool = True,
+                     shared: Path | None = None) -> None:
     """An input error naming the first file an earlier analysis of one of ``results`` left in
-    ``folder``, so that several analyses are refused before any of them is written."""
-    for result in results:
-        for path in output_paths(result, folder, chart=chart):
-            if path.exists():
-                raise CoGovInputError(f"exists, from an earlier analysis of {result.outcome}; allowed: --replace to "
-                                      "replace it, or another --out", source=str(path), key="--out")
+    ``folder`` (or ``shared``, a file drawn from all of them), so that several analyses are
+    refused before any of them is written."""
+    found = [(path, result.outcome) for result in results for path in output_paths(result, folder, chart=chart)]
+    if shared is not None:
+        found.append((shared, "several outcomes"))
+    for path, what in found:
+        if path.exists():
+            raise CoGovInputError(f"exists, from an earlier analysis of {what}; allowed: --replace to replace it, or "
+                                  "another --out", source=str(path), key="--out")
 
 
 def write(result: Sensitivity, folder: Path, *, chart: ChartWriter | None = None, replace: bool = False) -> list[Path]:
