@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.experiments.workshop import WorkshopSession, debrief, read_log, replay
+from cogov_sim.model.parameters import Institutions
 
 from .conftest import small
 
@@ -79,7 +80,7 @@ def test_people_s_decisions_become_the_institutions_actions_from_the_round_s_fir
     ("street_office", {"levers": {"rocket": 1}}, "key 'levers.rocket': unknown lever"),
     ("street_office", {"levers": {"grid_workers": -1}}, "grid_workers"),
     ("street_office", {"priorities": {"civil_affairs": 0}}, "all weights are 0"),
-    ("street_office", {"effort": 5}, "key 'effort': 5; allowed: a number from 1 to 1.2"),
+    ("street_office", {"effort": 5}, f"key 'effort': 5; allowed: a number from 1 to {1 + Institutions().effort_max:g}"),
     ("committee:0", {"campaign": "/etc/passwd"}, "key 'campaign': '/etc/passwd'; allowed: a number from 0 to 1"),
     ("committee:0", ["campaign"], "a decision is a table of fields"),
 ])

@@ -265,7 +265,7 @@ class CoGovModel(mesa.Model):
         self.scenario_given = given
         self.n_communities = self.network.n_communities
         self.residents, self.rate_multiplier = draw_residents(
-            scenario, self.network.community, self.n_communities, self.streams["population"])
+            scenario, self.network.community, self.n_communities, lambda part: self.streams.part("population", part))
         self.n = self.residents.n
         self._burning_in = False
         self._shared = np.asarray(scenario.volunteering.shared, dtype=np.float64)

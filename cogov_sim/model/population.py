@@ -7,6 +7,7 @@ read-only look at one resident as an object, for inspection and teaching.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -89,31 +90,36 @@ class ResidentView:
 
 
 def draw_residents(scenario: Scenario, community: np.ndarray, n_communities: int,
-                   rng: np.random.Generator) -> tuple[Residents, np.ndarray]:
-    """Draw every resident's attributes from the ``population`` stream.
+                   draw: Callable[[str], np.random.Generator]) -> tuple[Residents, np.ndarray]:
+    """Draw every resident's attributes, each from its own part of the ``population`` stream
+    (``draw(part)``, :meth:`cogov_sim.model.rng.Streams.part`).
 
     Returns the residents and each community's issue-rate multiplier (mean 1, lognormal).
-    The order and number of draws depend only on the population settings, never on levers,
-    so runs that differ in levers share the same residents.
+    The draws depend only on the population settings, never on levers, so runs that differ in
+    levers share the same residents; and each attribute's draws depend only on its own
+    parameters (and on age, which literacy follows), so runs that differ in one attribute's
+    parameters, as the points of a calibration or a sensitivity analysis do, share every other
+    attribute's draws.
     """
     pop = scenario.population
     n = community.size
+    rng = draw("age")
     older_k = np.clip(rng.normal(pop.share_older, pop.older_share_spread, size=n_communities),
                       0.0, 1.0 - pop.share_young)
     u = rng.random(n)
     older_i = older_k[community]
     age = np.where(u < older_i, OLDER, np.where(u < older_i + pop.share_young, YOUNG, MIDDLE)).astype(np.int8)
     lit_mean = np.array([pop.literacy_young, pop.literacy_middle, pop.literacy_older])[age]
-    literacy = beta_mean(rng, lit_mean, pop.literacy_concentration, n)
-    trust = beta_mean(rng, pop.trust_mean, pop.trust_concentration, n)
-    efficacy = beta_mean(rng, pop.efficacy_mean, pop.attitude_concentration, n)
-    privacy = beta_mean(rng, pop.privacy_mean, pop.attitude_concentration, n)
-    aware = rng.random(n) < pop.aware_share
-    threshold = pop.threshold_mean + pop.threshold_sd * rng.standard_normal(n)
-    cooperator = rng.random(n) < pop.cooperator_share
+    literacy = beta_mean(draw("literacy"), lit_mean, pop.literacy_concentration, n)
+    trust = beta_mean(draw("trust"), pop.trust_mean, pop.trust_concentration, n)
+    efficacy = beta_mean(draw("efficacy"), pop.efficacy_mean, pop.attitude_concentration, n)
+    privacy = beta_mean(draw("privacy"), pop.privacy_mean, pop.attitude_concentration, n)
+    aware = draw("awareness").random(n) < pop.aware_share
+    threshold = pop.threshold_mean + pop.threshold_sd * draw("threshold").standard_normal(n)
+    cooperator = draw("cooperator").random(n) < pop.cooperator_share
     sigma = scenario.issues.community_rate_spread
-    rate_multiplier = rng.lognormal(-0.5 * sigma**2, sigma, size=n_communities)
-    satisfied = beta_mean(rng, pop.satisfaction_mean, pop.attitude_concentration, n)  # last: earlier draws stay
+    rate_multiplier = draw("issue_rate").lognormal(-0.5 * sigma**2, sigma, size=n_communities)
+    satisfied = beta_mean(draw("satisfaction"), pop.satisfaction_mean, pop.attitude_concentration, n)
     residents = Residents(
         community=community.astype(np.int32),
         age_group=age,

@@ -18,7 +18,7 @@ import numpy as np
 #: Every stream the model uses. Adding a name here never changes the draws of the others.
 STREAM_NAMES: tuple[str, ...] = (
     "network",       # the social network
-    "population",    # residents' attributes, community sizes and need levels
+    "population",    # residents' attributes (a part each, Streams.part) and communities' need levels
     "institutions",  # enterprises and social organisations, and whom they reach
     "issues",        # arrival of issues, their categories and cross-department flags
     "participation", # taste shocks in the participation choice
@@ -61,11 +61,24 @@ class Streams:
             self._generators[name] = gen
         return gen
 
+    def part(self, name: str, part: str) -> np.random.Generator:
+        """A generator of its own for one part of a stream (one attribute of the residents, say):
+        the root entropy with spawn key (crc32(name), crc32(part)). How many numbers one part
+        draws (a beta variate by rejection takes more or fewer uniforms as its parameters change)
+        then never shifts the draws of another, so runs that differ in one attribute's
+        parameters still share every other attribute's draws (common random numbers)."""
+        if name not in STREAM_NAMES:
+            raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}")
+        ss = np.random.SeedSequence(self.root_seed, spawn_key=(_stream_key(name), _stream_key(part)))
+        return np.random.Generator(np.random.SFC64(ss))
+
     def describe(self) -> dict[str, object]:
         """What a manifest records: the root seed and how each stream is derived from it."""
         return {
             "root_seed": self.root_seed,
             "derivation": "numpy.random.SeedSequence(root_seed, spawn_key=(crc32(stream name),)) -> SFC64",
+            "parts": ("a part of a stream (each attribute of the residents in 'population'): "
+                      "numpy.random.SeedSequence(root_seed, spawn_key=(crc32(stream name), crc32(part))) -> SFC64"),
             "streams": {name: {"spawn_key": _stream_key(name)} for name in STREAM_NAMES},
         }
 
