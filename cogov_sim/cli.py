@@ -833,7 +833,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "from the calibration's posterior, each with the experiment's replications (seeds of their own, "
                    "the same at every point), so that outcomes carry parameter uncertainty as well as chance")
     p.add_argument("--posterior-file", metavar="PATH", help="the posterior.parquet of a calibration (default: the "
-                   "shipped one, once a calibration is adopted)")
+                   "one that ships with the model, of the adopted calibration)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("compare", help="compare scenarios and pilot programmes under the same seeds; write a "
@@ -850,7 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "the calibration's posterior (each with the same --replications seeds), so that intervals hold "
                    "parameter uncertainty too and the report tells it from chance")
     p.add_argument("--posterior-file", metavar="PATH", help="the posterior.parquet of a calibration (default: the "
-                   "shipped one, once a calibration is adopted)")
+                   "one that ships with the model, of the adopted calibration)")
     p.add_argument("--out", help="report folder (default results/compare/<time>/)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

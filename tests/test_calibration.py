@@ -173,6 +173,22 @@ def test_a_resume_must_agree_on_everything_but_the_number_of_populations():
         assert cal.resume_conflict(saved, other) == named
 
 
+def test_the_shipped_posterior_is_the_adopted_calibration_and_holds_its_point_estimate():
+    """The defaults come from the shipped calibration's point estimate, a particle of its posterior."""
+    from importlib.resources import files
+
+    post = cal.read_posterior(None)
+    point = tomllib.loads(files("cogov_sim").joinpath("data", "calibrated.toml").read_text(encoding="utf-8"))
+    flat = {f"{sec}.{k}": v for sec, items in point.items() for k, v in items.items()}
+    assert set(post.columns) == {*flat, "weight"} and post["weight"].sum() == pytest.approx(1.0)
+    ranges = cal.prior_ranges(tuple(flat))
+    width = np.array([ranges[k][1] - ranges[k][0] for k in flat])
+    gap = (np.abs(post[list(flat)].to_numpy() - np.array(list(flat.values()))) / width).max(axis=1)
+    assert gap.min() < 1e-3  # the mode is one of the particles (as written, to four significant digits)
+    for key, value in flat.items():
+        assert PARAMETERS[key].default == value and PARAMETERS[key].source.startswith("calibrated"), key
+
+
 def test_the_fitting_patterns_are_those_not_held_out():
     fitting = cal.CalibrationSettings().fitting()
     assert [p.id for p in fitting] == [p.id for p in PATTERNS if not p.held_out]
@@ -230,15 +246,16 @@ def test_calibrated_defaults_replace_the_values_written_in_a_section(monkeypatch
 
 
 def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
-    from cogov_sim.model.parameters import CALIBRATED_DEFAULTS, PARAMETERS
+    from cogov_sim.model.parameters import CALIBRATED_DEFAULTS, CALIBRATION_SOURCE, PARAMETERS
     from cogov_sim.model.scenario import Scenario
 
     s = Scenario()
+    assert CALIBRATED_DEFAULTS, "no calibration is adopted"
     for section, items in CALIBRATED_DEFAULTS.items():
         for name, value in items.items():
             assert f"{section}.{name}" in cal.CALIBRATED
             assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
-            assert PARAMETERS[f"{section}.{name}"].source.startswith("calibrated: posterior median")
+            assert PARAMETERS[f"{section}.{name}"].source.startswith(CALIBRATION_SOURCE)
 
 
 

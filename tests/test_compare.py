@@ -3,6 +3,7 @@ planner's report (read back, and opened in a real browser), and bad input."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -431,6 +432,18 @@ def test_compare_with_posterior_draws_separates_parameters_from_chance(tmp_path)
     assert "How sure: the model's parameters and chance" in md and "from parameters" in md
     assert "range over sets" in md
     assert "3 parameter sets drawn from the calibration's posterior" in md
+
+
+def test_compare_draws_from_the_shipped_posterior_by_default(tmp_path):
+    out = tmp_path / "shipped"
+    res = cogov("compare", "baseline", "active_service", "--replications", "2", "--posterior", "2", "--out", str(out),
+                *TINY_ARGS)
+    assert res.returncode == 0, res.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    draws = manifest["posterior_draws"]
+    post = pd.read_parquet(ROOT / "cogov_sim" / "data" / "posterior.parquet")
+    assert len(draws) == 2 and set(draws[0]) == set(post.columns) - {"weight"}
+    assert all(((post[list(d)] == pd.Series(d)).all(axis=1)).any() for d in draws)  # each draw is a particle
 
 
 @pytest.mark.parametrize("args, fragment", [

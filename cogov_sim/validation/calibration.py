@@ -489,7 +489,7 @@ def _stopped(pop: Population, settings: CalibrationSettings, rows: list[dict[str
 
 def read_posterior(path: str | None):
     """A calibration's posterior (``posterior.parquet`` of ``cogov calibrate``), or the shipped one
-    (``cogov_sim/data/posterior.parquet``, once a calibration is adopted): its columns must be
+    (``cogov_sim/data/posterior.parquet``, of the adopted calibration): its columns must be
     calibrated parameters and finite, non-negative weights."""
     import pandas as pd
 
