@@ -487,7 +487,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     given = {"patterns": tuple(args.patterns or ()), "parameters": tuple(args.parameters or CALIBRATED),
              "particles": args.particles, "populations": args.populations, "min_epsilon": args.min_epsilon,
-             "residents": args.residents, "seed": args.seed}
+             "residents": args.residents, "seed": args.seed, "replications": args.replications}
     settings = CalibrationSettings(**{k: v for k, v in given.items() if v is not None})
     check_settings(settings)
     if args.workers is not None and args.workers < 1:
@@ -502,7 +502,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} local worker(s)"
     print(f"calibrate: {len(settings.parameters)} parameters, {len(fitting)} fitting patterns "
           f"({', '.join(p.id for p in fitting)}); {settings.particles} particles, at most {settings.populations} "
-          f"populations, stop at distance {settings.min_epsilon:g}; {settings.residents} residents; {where}; "
+          f"populations, stop at distance {settings.min_epsilon:g}; {settings.residents} residents, "
+          f"{settings.replications} replication{'s' * (settings.replications > 1)} a particle; {where}; "
           f"results in {out}", file=sys.stderr)
 
     def progress(d: dict) -> None:
@@ -887,6 +888,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "patterns' tolerances (default 1)")
     p.add_argument("--residents", type=int, help="residents of each simulated street (default 10000, the pattern "
                    "scenarios' own size)")
+    p.add_argument("--replications", type=int, help="simulations of each particle, whose mean the distance reads "
+                   "(default 1; 2-3 keep particles from being chosen for a lucky draw, at 2-3 times the cost)")
     p.add_argument("--seed", type=param_int("run.seed"), help="root seed (default 2024)")
     p.add_argument("--workers", type=int, help="local worker processes (default: the number of cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed scheduler, e.g. "

@@ -86,6 +86,7 @@ def test_the_point_estimate_is_written_as_sections_that_read_back():
     (["--patterns", "no_such_pattern"], "is not a pattern"),
     (["--resume"], "nothing to resume"),
     (["--workers", "0"], "--workers"),
+    (["--replications", "0"], "--replications"),
     (["--parameters", "participation.nope"], "is not a calibrated parameter"),
     (["--parameters", "run.steps"], "is not a calibrated parameter"),
 ])
@@ -171,6 +172,23 @@ def test_a_resume_must_agree_on_everything_but_the_number_of_populations():
         other = json.loads(json.dumps(saved))
         other[section][key] = value
         assert cal.resume_conflict(saved, other) == named
+
+
+def test_a_calibration_written_before_replications_were_a_setting_resumes_with_one():
+    saved = {"settings": {"particles": 6, "populations": 2}}
+    one = {"settings": {"particles": 6, "populations": 3, "replications": 1}}
+    assert cal.resume_conflict(saved, one) is None
+    assert cal.resume_conflict(saved, {"settings": {**one["settings"], "replications": 2}}) == "replications"
+
+
+def test_a_particle_with_replications_is_their_mean_and_its_first_is_the_single_replications_draw():
+    pattern = [p for p in PATTERNS if p.id == "internet_use_all"]
+    par = {"population.literacy_older": 0.45, "population.literacy_concentration": 5.0}
+    single = cal.Simulator(pattern, 7, 400)(par)["internet_use_all"]
+    (result,) = cal.run_patterns(seed=cal.particle_seed(7, par), replications=2, overrides=par, patterns=pattern,
+                                 residents=400)
+    assert result.values[0] == single and result.values[1] != single
+    assert cal.Simulator(pattern, 7, 400, replications=2)(par)["internet_use_all"] == pytest.approx(np.mean(result.values))
 
 
 def test_the_shipped_posterior_is_the_adopted_calibration_and_holds_its_point_estimate():

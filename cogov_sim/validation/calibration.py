@@ -5,10 +5,12 @@ Toni et al. 2009 and Beaumont et al. 2009).
 
 Every behavioural parameter that is not measured directly (:data:`CALIBRATED`) gets a uniform
 prior over its plausible range (the one parameter definition, ``plausible``). A particle is one
-parameter set; it is simulated on every scenario the fitting patterns need (one replication, a
-seed derived from the root seed and the parameter values, so that a particle is reproducible
-wherever it ran), and its distance to the data is the root of the summed squared gaps in units of
-each pattern's tolerance, so that every pattern counts in the units its source allows. Held-out
+parameter set; it is simulated on every scenario the fitting patterns need (``replications``
+replications, one by default, their seeds spawned from a seed derived from the root seed and the
+parameter values, so that a particle is reproducible wherever it ran; with more than one, each
+pattern is their mean, so that a particle is not kept for one lucky draw), and its distance to
+the data is the root of the summed squared gaps in units of each pattern's tolerance, so that
+every pattern counts in the units its source allows. Held-out
 patterns (``Pattern.held_out``) are not fitted: they check the posterior afterwards.
 
 What a calibration writes (``cogov calibrate --out DIR``): ``posterior.parquet`` (the last
@@ -127,16 +129,20 @@ def distance(simulated: Mapping[str, float], observed: Mapping[str, float], tole
 
 @dataclass
 class Simulator:
-    """A particle's simulation: every scenario the patterns need, at ``residents``, one
-    replication; returns each pattern's value. Picklable, for worker processes and Dask."""
+    """A particle's simulation: every scenario the patterns need, at ``residents``, with
+    ``replications`` replications (seeds spawned from the particle's seed: the first is the same
+    whatever their number); returns each pattern's value, their mean. Picklable, for worker
+    processes and Dask."""
 
     patterns: Sequence[Pattern]
     root_seed: int
     residents: int
+    replications: int = 1
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
         values = {k: float(v) for k, v in par.items()}
-        results = run_patterns(seed=particle_seed(self.root_seed, values), replications=1, overrides=values,
+        results = run_patterns(seed=particle_seed(self.root_seed, values), replications=self.replications,
+                               overrides=values,
                                patterns=self.patterns, residents=self.residents)
         return {res.pattern.id: res.value for res in results}
 
@@ -160,6 +166,9 @@ class CalibrationSettings:
     residents: int = CALIBRATION_RESIDENTS
     seed: int = 2024
     parameters: tuple[str, ...] = CALIBRATED
+    #: Replications per particle: the distance reads their mean. One is the cheapest, but a
+    #: particle can then be kept for a lucky draw (docs/validation.md, section 8).
+    replications: int = 1
 
     def fitting(self) -> list[Pattern]:
         """The fitting patterns: the named ones, or every pattern not held out."""
@@ -180,6 +189,8 @@ def check_settings(s: CalibrationSettings) -> None:
         raise CoGovInputError(f"{s.populations}; allowed: at least 1 population", key="--populations")
     if not 10 <= s.residents <= 200_000:
         raise CoGovInputError(f"{s.residents}; allowed: 10 to 200000 residents", key="--residents")
+    if s.replications < 1:
+        raise CoGovInputError(f"{s.replications}; allowed: at least 1 replication per particle", key="--replications")
     if not s.min_epsilon >= 0:
         raise CoGovInputError(f"{s.min_epsilon}; allowed: a distance of 0 or more", key="--min-epsilon")
     s.fitting()
@@ -208,6 +219,11 @@ def check_folder(out: Path, resume: bool, populations: int | None = None) -> Non
                                   source=str(out), key="--populations")
 
 
+#: The value of each setting added after calibrations were first written: what one written
+#: before it ran with.
+SETTINGS_BEFORE: dict[str, Any] = {"replications": 1}
+
+
 def resume_conflict(saved: dict[str, Any], now: dict[str, Any]) -> str | None:
     """What a resumed calibration would do differently from the one begun in a folder: the
     first setting (other than the number of populations), prior range, pattern target or
@@ -217,6 +233,8 @@ def resume_conflict(saved: dict[str, Any], now: dict[str, Any]) -> str | None:
     now = json.loads(json.dumps(now))
     for section in ("settings", "priors", "observed", "tolerances", "sampler"):
         a, b = saved.get(section, {}), now.get(section, {})
+        if section == "settings":  # settings added since a calibration began keep their old meaning
+            a, b = {**SETTINGS_BEFORE, **a}, {**SETTINGS_BEFORE, **b}
         for key in sorted(set(a) | set(b)):
             if not (section == "settings" and key == "populations") and a.get(key) != b.get(key):
                 return key if section == "settings" else f"{section} {key}"
@@ -401,8 +419,8 @@ def calibrate(settings: CalibrationSettings, out: Path, *, workers: int = 1, sch
     hi = np.array([ranges[k][1] for k in keys])
     rng = sampler_rng(settings.seed)
     executor = _executor(workers, scheduler)
-    sampler = Sampler(_Batch(Simulator(fitting, settings.seed, settings.residents), keys, observed, tol, executor),
-                      lo, hi, settings.particles, rng)
+    simulator = Simulator(fitting, settings.seed, settings.residents, settings.replications)
+    sampler = Sampler(_Batch(simulator, keys, observed, tol, executor), lo, hi, settings.particles, rng)
 
     def frame(pop: Population) -> pd.DataFrame:
         df = pd.DataFrame(sampler.values(pop.z), columns=keys)
