@@ -64,6 +64,15 @@ def write_tiny(tmp_path: Path, *, residents=300, steps=8, samples=3, name="tiny.
     return path
 
 
+def test_an_experiment_named_as_its_scenario_reads_the_scenario_not_itself(tmp_path):
+    """experiments/baseline.toml with scenario = "baseline": the shipped scenario of that name."""
+    path = write_tiny(tmp_path, name="baseline.toml")
+    path.write_text(path.read_text().replace(f'"{ROOT / "scenarios" / "baseline.toml"}"', '"baseline"'))
+    assert 'scenario = "baseline"' in path.read_text()
+    exp = load_experiment(path)
+    assert exp.base.scenario.name == "baseline" and exp.base.population.residents == 300
+
+
 def comparable(df: pd.DataFrame) -> pd.DataFrame:
     """Everything but the wall time, by run id."""
     return df.drop(columns=["wall_s"]).sort_values("run_id").reset_index(drop=True)

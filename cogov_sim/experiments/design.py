@@ -351,9 +351,11 @@ def _err(msg: str, src: str, key: str | None = None) -> CoGovInputError:
 
 def _resolve_scenario(ref: str, exp_path: Path) -> Path:
     """The experiment's base scenario: a path relative to the experiment file, else a path or a
-    scenario name looked up as on the command line (./scenarios/, then the shipped scenarios)."""
+    scenario name looked up as on the command line (./scenarios/, then the shipped scenarios).
+    The experiment file itself is never its own scenario (``experiments/baseline.toml`` with
+    ``scenario = "baseline"`` means the scenario of that name)."""
     for candidate in (exp_path.parent / ref, exp_path.parent / f"{ref}.toml"):
-        if candidate.is_file():
+        if candidate.is_file() and candidate.resolve() != exp_path.resolve():
             return candidate
     found = shipped.locate(ref, "scenarios")
     if found is not None:
