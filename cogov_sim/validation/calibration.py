@@ -258,6 +258,13 @@ def effective_sample_size(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w * w).sum()) if w.size else 0.0
 
 
+def weighted_covariance(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance matrix of the rows of ``x`` (particles by parameters) under weights
+    ``w`` that sum to 1 (the population's, not the unbiased sample covariance)."""
+    mean = w @ x
+    return mean, np.atleast_2d((x - mean).T @ ((x - mean) * w[:, None]))
+
+
 def identifiability(samples: Any, weights: np.ndarray, ranges: Mapping[str, tuple[float, float]]) -> Any:
     """Per parameter: prior range, posterior median and 90% interval, the interval's width as a
     share of the prior's 90% width (near 1: the patterns leave it free; small: they pin it down),
@@ -267,8 +274,7 @@ def identifiability(samples: Any, weights: np.ndarray, ranges: Mapping[str, tupl
     keys = list(ranges)
     x = samples[keys].to_numpy(float)
     w = np.asarray(weights, float) / np.sum(weights)
-    mean = w @ x
-    cov = (x - mean).T @ ((x - mean) * w[:, None])
+    _, cov = weighted_covariance(x, w)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(sd, sd)
@@ -305,8 +311,7 @@ def point_estimate(samples: Any, weights: np.ndarray, ranges: Mapping[str, tuple
     z = to_logit(samples[keys].to_numpy(float), lo, hi)
     w = np.asarray(weights, float) / np.sum(weights)
     n, d = z.shape
-    mean = w @ z
-    cov = np.atleast_2d((z - mean).T @ ((z - mean) * w[:, None]))
+    _, cov = weighted_covariance(z, w)
     factor = effective_sample_size(w) ** (-2.0 / (d + 4))
     precision = np.linalg.pinv(cov * factor)
     diff = z[:, None, :] - z[None, :, :]
