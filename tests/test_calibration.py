@@ -274,6 +274,7 @@ def test_the_shipped_calibrated_defaults_are_every_scenarios_defaults():
             assert f"{section}.{name}" in cal.CALIBRATED
             assert getattr(getattr(s, section), name) == value == PARAMETERS[f"{section}.{name}"].default
             assert PARAMETERS[f"{section}.{name}"].source.startswith(CALIBRATION_SOURCE)
+            assert CALIBRATION_SOURCE.startswith("calibrated: posterior mode of the ABC-SMC calibration")
 
 
 

@@ -37,6 +37,10 @@ def test_run_writes_manifest_tables_and_dashboard(root, tmp_path):
     assert m["root_seed"] == 11 and m["scenario"]["population"]["residents"] == 800
     assert {"numpy", "mesa", "python", "cogov_sim"} <= set(m["versions"]) and m["wall_time_s"] > 0
     assert m["seeds"]["stream_states"]["network"]
+    from cogov_sim.model.rng import STREAM_PARTS
+
+    assert {f"population/{p}" for p in STREAM_PARTS["population"]} <= set(m["seeds"]["stream_states"])
+    assert set(m["seeds"]["parts"]) >= {f"population/{p}" for p in STREAM_PARTS["population"]}
     png = (out / "figures" / "dashboard.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     # the resolved scenario written beside the results rebuilds the run exactly

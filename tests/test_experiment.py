@@ -64,13 +64,17 @@ def write_tiny(tmp_path: Path, *, residents=300, steps=8, samples=3, name="tiny.
     return path
 
 
-def test_an_experiment_named_as_its_scenario_reads_the_scenario_not_itself(tmp_path):
+def test_an_experiment_named_as_its_scenario_reads_the_scenario_not_itself(tmp_path, monkeypatch):
     """experiments/baseline.toml with scenario = "baseline": the shipped scenario of that name."""
     path = write_tiny(tmp_path, name="baseline.toml")
     path.write_text(path.read_text().replace(f'"{ROOT / "scenarios" / "baseline.toml"}"', '"baseline"'))
     assert 'scenario = "baseline"' in path.read_text()
     exp = load_experiment(path)
     assert exp.base.scenario.name == "baseline" and exp.base.population.residents == 300
+    # ... and so does one that names the scenario's file from the experiment's own folder
+    path.write_text(path.read_text().replace('scenario = "baseline"', 'scenario = "baseline.toml"'))
+    monkeypatch.chdir(tmp_path)
+    assert load_experiment(Path("baseline.toml")).base.scenario.name == "baseline"
 
 
 def comparable(df: pd.DataFrame) -> pd.DataFrame:

@@ -288,10 +288,10 @@ def test_the_baseline_has_no_trend_over_seeds():
     """Averaged over sixteen more seeds, so that a trend is not hidden in (or faked by) the
     noise of single runs, the half-year difference of each main outcome is below the burn-in's
     tolerance of 0.01. Sixteen, because the half-year difference of the closed cases' rates
-    varies by a seed-to-seed sd of up to 0.015 with no trend (satisfaction, forty seeds,
-    docs/validation.md): the mean of sixteen has a standard error of about 0.004, so a mean of
-    0.01 is 2.6 of them from zero and noise alone fails the test about once in a hundred; the
-    mean of four seeds had 0.0075 and failed by chance about once in six."""
+    varies by a seed-to-seed sd of up to 0.014 with no trend (satisfaction, forty seeds,
+    docs/validation.md): the mean of sixteen has a standard error of about 0.0035, so a mean of
+    0.01 is 2.9 of them from zero and noise alone fails the test less than once in a hundred;
+    the mean of four seeds had 0.007 and failed by chance about once in seven."""
     drifts = [_half_year_drift(seed) for seed in range(11, 27)]
     mean = {name: float(np.mean([d[name] for d in drifts])) for name in STATIONARY_OUTCOMES}
     assert all(abs(d) < 0.01 for d in mean.values()), mean

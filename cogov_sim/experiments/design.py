@@ -357,7 +357,7 @@ def _resolve_scenario(ref: str, exp_path: Path) -> Path:
     for candidate in (exp_path.parent / ref, exp_path.parent / f"{ref}.toml"):
         if candidate.is_file() and candidate.resolve() != exp_path.resolve():
             return candidate
-    found = shipped.locate(ref, "scenarios")
+    found = shipped.locate(ref, "scenarios", skip=exp_path)
     if found is not None:
         return found
     raise _err(shipped.not_found(ref, "scenarios", f"scenario '{ref}'", "a path relative to the experiment file",

@@ -34,6 +34,14 @@ STREAM_NAMES: tuple[str, ...] = (
 )
 
 
+#: The parts of a stream that have a generator of their own (:meth:`Streams.part`): each
+#: attribute of the residents, so that one attribute's parameters never shift another's draws.
+STREAM_PARTS: dict[str, tuple[str, ...]] = {
+    "population": ("age", "literacy", "trust", "efficacy", "privacy", "awareness", "threshold", "cooperator",
+                   "issue_rate", "satisfaction"),
+}
+
+
 def _stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
@@ -67,9 +75,11 @@ class Streams:
         draws (a beta variate by rejection takes more or fewer uniforms as its parameters change)
         then never shifts the draws of another, so runs that differ in one attribute's
         parameters still share every other attribute's draws (common random numbers)."""
-        if name not in STREAM_NAMES:
-            raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_NAMES)}")
+        if part not in STREAM_PARTS.get(name, ()):
+            known = ", ".join(f"{n}/{p}" for n, parts in STREAM_PARTS.items() for p in parts)
+            raise KeyError(f"unknown part {part!r} of random stream {name!r}; known: {known}")
         ss = np.random.SeedSequence(self.root_seed, spawn_key=(_stream_key(name), _stream_key(part)))
+        self.seeds[f"{name}/{part}"] = [int(x) for x in ss.generate_state(2, dtype=np.uint64)]
         return np.random.Generator(np.random.SFC64(ss))
 
     def describe(self) -> dict[str, object]:
@@ -77,9 +87,11 @@ class Streams:
         return {
             "root_seed": self.root_seed,
             "derivation": "numpy.random.SeedSequence(root_seed, spawn_key=(crc32(stream name),)) -> SFC64",
-            "parts": ("a part of a stream (each attribute of the residents in 'population'): "
-                      "numpy.random.SeedSequence(root_seed, spawn_key=(crc32(stream name), crc32(part))) -> SFC64"),
+            "parts_derivation": ("numpy.random.SeedSequence(root_seed, spawn_key=(crc32(stream name), "
+                                 "crc32(part))) -> SFC64"),
             "streams": {name: {"spawn_key": _stream_key(name)} for name in STREAM_NAMES},
+            "parts": {f"{name}/{part}": {"spawn_key": [_stream_key(name), _stream_key(part)]}
+                      for name, parts in STREAM_PARTS.items() for part in parts},
         }
 
 

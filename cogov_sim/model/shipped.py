@@ -131,14 +131,18 @@ def names(folder: str) -> list[str]:
     return [e.name for e in entries(folder)]
 
 
-def locate(name: str, folder: str) -> Path | None:
-    """The file a name stands for, in the order of the module docstring, or None."""
+def locate(name: str, folder: str, *, skip: Path | None = None) -> Path | None:
+    """The file a name stands for, in the order of the module docstring, or None; never ``skip``
+    (an experiment file naming its scenario must not find itself)."""
+    def usable(path: Path) -> bool:
+        return path.is_file() and (skip is None or path.resolve() != skip.resolve())
+
     path = Path(name)
-    if path.is_file():
+    if usable(path):
         return path
     for root in roots(folder):
         for candidate in _with_suffix(name):
-            if (root / candidate).is_file():
+            if usable(root / candidate):
                 return root / candidate
     return None
 

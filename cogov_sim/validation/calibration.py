@@ -559,5 +559,6 @@ def write_outputs(out: Path, last: Any, populations: Any, ranges: Mapping[str, t
     eps = diag["populations"][-1]["epsilon"] if diag["populations"] else float("nan")
     note = (f"The calibrated parameters of cogov_sim: the posterior mode of an ABC-SMC calibration\n"
             f"(cogov calibrate: {settings.particles} particles, {len(diag['populations'])} populations, last tolerance "
-            f"{eps:.3g}\nin units of the patterns' tolerances, {settings.residents} residents, seed {settings.seed}).")
+            f"{eps:.3g}\nin units of the patterns' tolerances, {settings.residents} residents, "
+            f"{settings.replications} replication{'s' * (settings.replications > 1)} a particle, seed {settings.seed}).")
     (out / "point_estimate.toml").write_text(point_estimate_toml(point, note=note))
