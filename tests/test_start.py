@@ -16,9 +16,10 @@ from cogov_sim.model.model import Start, start_key
 from tests.conftest import ROOT, small
 
 #: Groups of shipped scenarios that differ only in what acts from week 1 on (levers,
-#: interventions, shocks, pilots, horizon): each group shares one start.
-SHARING = (("baseline.toml", "data_breach.toml", "online_platform.toml", "collaborative_cogovernance.toml"),
-           ("combined_reform.toml", "reform_under_austerity.toml"),
+#: interventions, shocks, pilots, horizon) and in budgets that pay for the status quo in full:
+#: each group shares one start.
+SHARING = (("baseline.toml", "data_breach.toml", "online_platform.toml", "collaborative_cogovernance.toml",
+            "combined_reform.toml", "reform_under_austerity.toml"),
            ("mixed_estates.toml", "pilots/01_random_sites.toml", "pilots/05_imitation.toml"))
 QUICK = {"population.residents": 1000, "run.burn_in": 60, "run.seed": 5}
 
@@ -49,9 +50,10 @@ def shipped() -> dict[str, Scenario]:
 
 def test_policy_scenarios_share_a_key_and_what_the_burn_in_sees_separates_them(shipped):
     keys = [{start_key(shipped[name]) for name in group} for group in SHARING]
-    assert [len(k) for k in keys] == [1, 1, 1]
-    assert len(set.union(*keys)) == 3  # the budget, the spread of needs and ages differ between groups
-    assert len({shipped[name].levers for name in SHARING[0]}) == len(SHARING[0])
+    assert [len(k) for k in keys] == [1, 1]
+    assert len(set.union(*keys)) == 2  # the spread of needs and ages differ between groups
+    assert len({shipped[name].government.budget for name in SHARING[0]}) > 1
+    assert len({shipped[name].levers for name in SHARING[0][:5]}) == 5  # the austerity reform differs by a cut
 
 
 @pytest.mark.parametrize("group", range(len(SHARING)))
@@ -76,6 +78,28 @@ def test_a_start_is_not_changed_by_the_runs_taken_from_it(shipped):
     again.run()
     assert digest(first) == digest(again) == fresh(shipped["pilots/01_random_sites.toml"])
     assert first.network is again.network  # shared, never written
+
+
+def test_the_budget_is_in_the_key_only_where_it_does_not_pay_for_the_status_quo():
+    """The status quo's levers cost 43.2 CNY a resident a year at the defaults (the hotline,
+    grid workers, some openness, upkeep): any budget above pays them in full, so the burn-in is
+    the same; below, it is not, and neither is a burn-in with a budget cut before week 1."""
+    from cogov_sim.model.model import covers_the_status_quo
+    from cogov_sim.model.scenario import Shock
+
+    costs = small().costs
+    assert covers_the_status_quo(costs, 43.3) and not covers_the_status_quo(costs, 43.2)
+    key = lambda budget, **kw: start_key(small(**{"government.budget": budget, **kw}))  # noqa: E731
+    assert key(120.0) == key(320.0) and key(20.0) != key(30.0) and key(20.0) != key(120.0)
+    cut = dataclasses.replace(small(**{"government.budget": 120.0}),
+                              shocks=(Shock(kind="budget_cut", step=0, duration=1, magnitude=0.5),))
+    assert start_key(cut) != start_key(dataclasses.replace(cut, government=dataclasses.replace(
+        cut.government, budget=320.0)))
+    poor = CoGovModel(small(**{"government.budget": 20.0, "run.burn_in": 30}))
+    rich = CoGovModel(small(**{"government.budget": 320.0, "run.burn_in": 30}))
+    ample = CoGovModel(small(**{"government.budget": 120.0, "run.burn_in": 30}))
+    assert np.array_equal(rich.residents.trust, ample.residents.trust)
+    assert not np.array_equal(poor.residents.trust, ample.residents.trust)
 
 
 def test_a_start_refuses_what_would_change_its_burn_in():

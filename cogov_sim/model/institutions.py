@@ -36,6 +36,32 @@ BUDGET_TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+def lever_costs(c, lv, scale, contracted, purchased) -> dict:
+    """The cost of each costed lever, ``scale`` times its yearly cost per resident (``[costs]``
+    ``c``; the lever values ``lv`` that are money are CNY/resident/year): with ``scale`` each
+    community's residents over 52, this week's CNY per community; with 1, CNY per resident and
+    year. ``contracted`` and ``purchased`` are the funded shares of enterprises' contracts and of
+    bought services (:meth:`CoGovModel.contracted_share`, ``purchased_share``), which matter only
+    under consultative and collaborative co-governance."""
+    return {
+        "online_platform": scale * c.platform_operation * lv["online_platform"],
+        "hotline": scale * c.hotline_operation * lv["hotline"],
+        "grid_workers": scale * lv["grid_workers"] / 1000.0 * c.grid_worker_wage,
+        "active_service": scale * c.active_service * lv["active_service"],
+        "transparency": scale * c.transparency * lv["transparency"],
+        "data_sharing": scale * c.data_sharing * lv["data_sharing"],
+        "awareness_campaign": scale * c.awareness_campaign * lv["awareness_campaign"],
+        "third_party_evaluation": scale * c.evaluation * lv["third_party_evaluation"],
+        "partnerships": scale * c.partnerships * lv["partnerships"],
+        "cogovernance_mode": scale * (
+            c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE) * contracted
+            + c.service_purchase * (lv["cogovernance_mode"] >= CONSULTATIVE) * purchased),
+        "digital_investment": scale * lv["digital_investment"],
+        "security_investment": scale * lv["security_investment"],
+        "training": scale * lv["training"],
+    }
+
+
 class _WeakIdCounters:
     """Per-model id counters that do not keep models alive.
 
@@ -297,29 +323,10 @@ class Government(Institution):
 
     # -- money ---------------------------------------------------------------------------------
     def lever_costs(self) -> dict[str, np.ndarray]:
-        """This week's cost of each costed lever per community, CNY (``[costs]``; the lever values
-        that are money are CNY/resident/year)."""
+        """This week's cost of each costed lever per community, CNY (:func:`lever_costs`)."""
         m = self.model
-        c = m.settings.costs
-        lv = m.levers
         per_week = m.network.community_sizes.astype(np.float64) / 52.0
-        return {
-            "online_platform": per_week * c.platform_operation * lv["online_platform"],
-            "hotline": per_week * c.hotline_operation * lv["hotline"],
-            "grid_workers": per_week * lv["grid_workers"] / 1000.0 * c.grid_worker_wage,
-            "active_service": per_week * c.active_service * lv["active_service"],
-            "transparency": per_week * c.transparency * lv["transparency"],
-            "data_sharing": per_week * c.data_sharing * lv["data_sharing"],
-            "awareness_campaign": per_week * c.awareness_campaign * lv["awareness_campaign"],
-            "third_party_evaluation": per_week * c.evaluation * lv["third_party_evaluation"],
-            "partnerships": per_week * c.partnerships * lv["partnerships"],
-            "cogovernance_mode": per_week * (
-                c.enterprise_contract * (lv["cogovernance_mode"] == COLLABORATIVE) * m.contracted_share()
-                + c.service_purchase * (lv["cogovernance_mode"] >= CONSULTATIVE) * m.purchased_share()),
-            "digital_investment": per_week * lv["digital_investment"],
-            "security_investment": per_week * lv["security_investment"],
-            "training": per_week * lv["training"],
-        }
+        return lever_costs(m.settings.costs, m.levers, per_week, m.contracted_share(), m.purchased_share())
 
     def fund(self) -> None:
         """Pay this week's lever costs out of this week's budget, per community.

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from types import MappingProxyType
 
 import mesa
 import numpy as np
 
 from cogov_sim.model import rules
-from cogov_sim.model.institutions import COLLABORATIVE, CONSULTATIVE, Enterprise, Government, SocialOrganisation
+from cogov_sim.model.institutions import (
+    COLLABORATIVE,
+    CONSULTATIVE,
+    Enterprise,
+    Government,
+    SocialOrganisation,
+    lever_costs,
+)
 from cogov_sim.model.networks import NeighbourCounter, Network, build_network
 from cogov_sim.model.outcomes import INSTITUTION_COLUMNS, OUTCOME_NAMES, OUTCOMES, Recorder, safe_ratio
 from cogov_sim.model.parameters import (
@@ -96,12 +104,36 @@ def start_key(scenario: Scenario) -> Scenario:
     shocks (all from week 1 on), pilots, horizon, inert levers and name do not change it.
     Scenarios with one key (the seed included) start from the same state, bit for bit, and can
     share one burn-in (:class:`Start`, common random numbers across the design points of a
-    sweep). Where a network file is read, where it was read from is part of the key."""
+    sweep). Where a network file is read, where it was read from is part of the key.
+
+    The budget is part of the key only where it does not pay for the status quo in full: a
+    budget that covers every status-quo lever's cost pays it all, however large, so the burn-in
+    is the same (:func:`covers_the_status_quo`; the 12345 reform's own budget and the passive
+    street's share one burn-in)."""
     run = dataclasses.replace(scenario.run, steps=RunSettings().steps, inert_levers=())
+    shocks = tuple(sh for sh in scenario.shocks if sh.step < 1)
+    government = scenario.government
+    if covers_the_status_quo(scenario.costs, government.budget) and not any(sh.kind == "budget_cut" for sh in shocks):
+        government = dataclasses.replace(government, budget=math.inf)
     return dataclasses.replace(
-        scenario, scenario=ScenarioInfo(), run=run, levers=Levers(), interventions=(), pilots=(),
-        shocks=tuple(sh for sh in scenario.shocks if sh.step < 1),
-        base_dir=scenario.base_dir if scenario.network.kind == "file" else "")
+        scenario, scenario=ScenarioInfo(), run=run, levers=Levers(), interventions=(), pilots=(), shocks=shocks,
+        government=government, base_dir=scenario.base_dir if scenario.network.kind == "file" else "")
+
+
+#: How far inside the budget the status quo's cost must stay to count as paid in full: the
+#: budget's shares of each tier of costs are computed in floating point (Government.fund).
+STATUS_QUO_MARGIN = 1e-9
+
+
+def covers_the_status_quo(costs, budget: float) -> bool:
+    """Whether ``budget`` (CNY/resident/year) pays every lever of the status quo (the defaults of
+    ``[levers]``, under which the burn-in runs) in full: their yearly cost per resident
+    (:func:`~cogov_sim.model.institutions.lever_costs`, with every enterprise under contract and
+    every organisation's services bought, the most they can cost) is below it by a margin."""
+    status_quo = Levers()
+    levers = {name: lever_code(name, getattr(status_quo, name)) for name in LEVER_NAMES}
+    yearly = sum(lever_costs(costs, levers, 1.0, 1.0, 1.0).values())
+    return bool(yearly <= budget * (1.0 - STATUS_QUO_MARGIN))
 
 
 class Start:

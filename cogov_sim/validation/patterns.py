@@ -158,7 +158,7 @@ def scenario_path(name: str) -> Path:
     return find_named_file(name, "scenarios", "calibration scenario")
 
 
-def measure_run(scenario: Scenario) -> dict[str, float]:
+def measure_run(scenario: Scenario, *, model: CoGovModel | None = None) -> dict[str, float]:
     """Run a scenario week by week and measure every metric a pattern can read.
 
     Online requests: each request reported online is followed from its report (its channel is
@@ -167,9 +167,10 @@ def measure_run(scenario: Scenario) -> dict[str, float]:
     weeks, the share resolved is the reply rate. Who took part offline and online is gathered
     over the same weeks, and who took part at all over the last :data:`HALF_YEAR` weeks.
     Welfare effort: the government's share of effort on civil affairs and social security,
-    averaged over those weeks.
+    averaged over those weeks. ``model``: the scenario's model at week 0, if it is at hand (from
+    a start, :func:`measure_group`); built from the scenario otherwise.
     """
-    m = CoGovModel(scenario)
+    m = CoGovModel(scenario) if model is None else model
     r = m.residents
     steps = scenario.run.steps
     tail = max(0, steps - YEAR)
@@ -292,21 +293,41 @@ def pattern_values(patterns: Sequence[Pattern], measured: Mapping[tuple[str, int
     return out
 
 
+def start_groups(tasks: Sequence[tuple[str, int, Scenario]]) -> list[tuple[tuple[str, int, Scenario], ...]]:
+    """The tasks of :func:`pattern_tasks` in groups that start from one week-0 state: same
+    replication, same :func:`~cogov_sim.model.model.start_key` (the pattern scenarios differ
+    mostly in what acts from week 1 on), in their order. A group is one executor task, so that
+    its scenarios share one build and burn-in (:func:`measure_group`)."""
+    from cogov_sim.model.model import start_key
+
+    groups: dict[tuple[int, Scenario], list[tuple[str, int, Scenario]]] = {}
+    for task in tasks:
+        groups.setdefault((task[1], start_key(task[2])), []).append(task)
+    return [tuple(g) for g in groups.values()]
+
+
+def measure_group(group: Sequence[tuple[str, int, Scenario]]) -> dict[tuple[str, int], dict[str, float]]:
+    """:func:`measure_run` of every task of a group from one start (the first scenario's build
+    and burn-in, copied for each; the same, bit for bit, as building each, tests/test_start.py)."""
+    from cogov_sim.experiments.starts import StartCache
+
+    starts = StartCache()
+    return {(f, r): measure_run(scenario, model=starts.model(scenario, keep=len(group) > 1))
+            for f, r, scenario in group}
+
+
 def run_patterns(*, seed: int = 2024, replications: int = 3, overrides: Mapping[str, Any] | None = None,
                  patterns: Sequence[Pattern] = PATTERNS, executor=None, residents: int | None = None) -> list[PatternResult]:
-    """Measure every pattern: each scenario once per replication (seeds spawned from ``seed``)."""
+    """Measure every pattern: each scenario once per replication (seeds spawned from ``seed``),
+    the scenarios of a replication that start alike from one burn-in (:func:`start_groups`)."""
     from cogov_sim.experiments.executors import SerialExecutor
 
-    tasks = pattern_tasks(seed=seed, replications=replications, overrides=overrides, patterns=patterns,
-                          residents=residents)
+    groups = start_groups(pattern_tasks(seed=seed, replications=replications, overrides=overrides,
+                                        patterns=patterns, residents=residents))
     measured: dict[tuple[str, int], dict[str, float]] = {}
-    for task, res in (executor or SerialExecutor()).map_unordered(_measure_task, tasks):
+    for _, res in (executor or SerialExecutor()).map_unordered(measure_group, groups):
         if isinstance(res, BaseException):
             raise res
-        measured[task[0], task[1]] = res
+        measured.update(res)
     return pattern_values(patterns, measured, replications)
-
-
-def _measure_task(task: tuple[str, int, Scenario]) -> dict[str, float]:
-    return measure_run(task[2])
 

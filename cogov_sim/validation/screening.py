@@ -40,7 +40,7 @@ import numpy as np
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.validation.calibration import CALIBRATED, CALIBRATION_RESIDENTS, distance, prior_ranges
-from cogov_sim.validation.patterns import PATTERNS, Pattern, _measure_task, pattern_tasks, pattern_values
+from cogov_sim.validation.patterns import PATTERNS, Pattern, measure_group, pattern_tasks, pattern_values, start_groups
 
 #: Lower bound of mu*'s 95% interval, in tolerance units over the whole plausible range, at which
 #: a parameter counts as influential: a quarter of a tolerance is about what a pattern measured
@@ -116,8 +116,9 @@ def design(settings: ScreeningSettings) -> tuple[np.ndarray, list[dict[str, Any]
     return unit, points
 
 
-def _task(task: tuple[int, str, int, Any]) -> dict[str, float]:
-    return _measure_task(task[1:])
+def _task(task: tuple[int, tuple]) -> dict[tuple[str, int], dict[str, float]]:
+    """A design point's group of pattern runs that share a start (:func:`start_groups`)."""
+    return measure_group(task[1])
 
 
 def screen(settings: ScreeningSettings, out: Path, *, executor=None,
@@ -134,10 +135,11 @@ def screen(settings: ScreeningSettings, out: Path, *, executor=None,
     check_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     unit, points = design(settings)
-    tasks = [(i, *t) for i, values in enumerate(points)
-             for t in pattern_tasks(seed=settings.seed, replications=settings.replications, overrides=values,
-                                    patterns=PATTERNS, residents=settings.residents)]
-    per_point = len(tasks) // len(points)
+    tasks = [(i, group) for i, values in enumerate(points)
+             for group in start_groups(pattern_tasks(seed=settings.seed, replications=settings.replications,
+                                                     overrides=values, patterns=PATTERNS, residents=settings.residents))]
+    runs = sum(len(group) for _, group in tasks)
+    per_point = runs // len(points)
     measured: list[dict[tuple[str, int], dict[str, float]]] = [{} for _ in points]
     started = time.perf_counter()
     done = 0
@@ -145,7 +147,7 @@ def screen(settings: ScreeningSettings, out: Path, *, executor=None,
         if isinstance(res, BaseException):
             raise res
         i = task[0]
-        measured[i][task[1], task[2]] = res
+        measured[i].update(res)
         if len(measured[i]) == per_point:
             done += 1
             if progress is not None:
@@ -167,7 +169,7 @@ def screen(settings: ScreeningSettings, out: Path, *, executor=None,
     chosen = influential(effects, fitting)
     (out / "influential.txt").write_text("".join(f"{k}\n" for k in chosen))
     summary = {"settings": {**asdict(settings), "parameters": list(settings.parameters)},
-               "points": len(points), "runs": len(tasks), "wall_seconds": time.perf_counter() - started,
+               "points": len(points), "runs": runs, "wall_seconds": time.perf_counter() - started,
                "influence_threshold": INFLUENCE, "influential": chosen,
                "fitting_patterns": [p.id for p in fitting], "best": best_point(table, PATTERNS)}
     (out / "screening.json").write_text(json.dumps(summary, indent=1))
