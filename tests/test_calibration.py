@@ -174,6 +174,31 @@ def test_a_resume_must_agree_on_everything_but_the_number_of_populations():
         assert cal.resume_conflict(saved, other) == named
 
 
+class Breaks(cal.Simulator):
+    """A simulator whose model fails above a.b = 0.5 (a module-level class: workers unpickle it)."""
+
+    def __call__(self, par):
+        if par["a.b"] > 0.5:
+            raise FloatingPointError("overflow in the week")
+        return {"p": 0.3}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_simulation_names_its_particle(workers):
+    from cogov_sim.experiments.executors import LocalExecutor, SerialExecutor
+
+    executor = SerialExecutor() if workers == 1 else LocalExecutor(workers)
+    try:
+        batch = cal._Batch(Breaks([], 1, 100), ["a.b"], {"p": 0.3}, {"p": 0.1}, executor)
+        dist, _ = batch(np.array([[0.2]]))
+        assert dist[0] == 0.0
+        with pytest.raises(cal.SimulationFailed, match=r"FloatingPointError: overflow in the week\) at a.b=0.75;") as err:
+            batch(np.array([[0.2], [0.75]]))
+        assert err.value.values == {"a.b": 0.75} and isinstance(err.value.error, FloatingPointError)
+    finally:
+        executor.close()
+
+
 def test_a_calibration_written_before_replications_were_a_setting_resumes_with_one():
     saved = {"settings": {"particles": 6, "populations": 2}}
     one = {"settings": {"particles": 6, "populations": 3, "replications": 1}}

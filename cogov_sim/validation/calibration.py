@@ -147,8 +147,27 @@ class Simulator:
         return {res.pattern.id: res.value for res in results}
 
     def task(self, item: tuple[int, Mapping[str, float]]) -> dict[str, float]:
-        """An executor's task: ``(index, parameter values)``."""
-        return self(item[1])
+        """An executor's task: ``(index, parameter values)``; a simulation that raises is reported
+        with its particle (:class:`SimulationFailed`)."""
+        try:
+            return self(item[1])
+        except Exception as exc:
+            raise SimulationFailed(item[1], exc) from exc
+
+
+class SimulationFailed(RuntimeError):
+    """A particle's simulation raised: a defect of the model at those values, not of the input.
+    The message names the particle, so that its run can be rebuilt (``cogov run`` with its values
+    and seed, :func:`particle_seed`); the populations before it are saved for ``--resume``."""
+
+    def __init__(self, values: Mapping[str, float], error: BaseException):
+        self.values, self.error = dict(values), error
+        shown = ", ".join(f"{k}={v:.6g}" for k, v in self.values.items())
+        super().__init__(f"a particle's simulation failed ({type(error).__name__}: {error}) at {shown}; the populations "
+                         "before this one are saved, and cogov calibrate --resume continues once it is fixed")
+
+    def __reduce__(self):  # rebuilt from its values and error when it comes back from a worker process
+        return SimulationFailed, (self.values, self.error)
 
 
 class CalibrationDegenerate(CoGovInputError):
