@@ -518,9 +518,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 f"{d['survivors']} of {d['particles']} kept, {d['moves']} move{'s' * (d['moves'] > 1)}, "
                 f"{d['acceptance_rate']:.1%} accepted, "
                 f"{d['distinct']} distinct")
+        runs = f" of {settings.replications} runs each" if settings.replications > 1 else ""
         print(f"population {d['population'] + 1}/{d['of']}: tolerance {d['epsilon']:.3g}; {what}; "
-              f"{d['simulations']} simulations, {d['wall_seconds']:.0f} s; at most {eta / 60:.1f} min left at this pace",
-              file=sys.stderr, flush=True)
+              f"{d['simulations']} simulations{runs}, {d['wall_seconds']:.0f} s; at most {eta / 60:.1f} min left at "
+              f"this pace", file=sys.stderr, flush=True)
 
     diag = calibrate(settings, out, workers=workers, scheduler=args.scheduler, resume=args.resume, progress=progress)
     from cogov_sim.present.plots import calibration_figures
