@@ -130,9 +130,7 @@ def covers_the_status_quo(costs, budget: float) -> bool:
     ``[levers]``, under which the burn-in runs) in full: their yearly cost per resident
     (:func:`~cogov_sim.model.institutions.lever_costs`, with every enterprise under contract and
     every organisation's services bought, the most they can cost) is below it by a margin."""
-    status_quo = Levers()
-    levers = {name: lever_code(name, getattr(status_quo, name)) for name in LEVER_NAMES}
-    yearly = sum(lever_costs(costs, levers, 1.0, 1.0, 1.0).values())
+    yearly = sum(lever_costs(costs, lever_codes(Levers()), 1.0, 1.0, 1.0).values())
     return bool(yearly <= budget * (1.0 - STATUS_QUO_MARGIN))
 
 
@@ -175,6 +173,11 @@ def lever_code(name: str, value: object) -> float:
     if name == "decision_mode":
         return float(DECISION_MODES.index(value))
     return float(value)
+
+
+def lever_codes(levers: Levers) -> dict[str, float]:
+    """Every lever of ``levers`` as its number (:func:`lever_code`), by name."""
+    return {name: lever_code(name, getattr(levers, name)) for name in LEVER_NAMES}
 
 
 def lever_value(name: str, code: float) -> object:
@@ -450,8 +453,7 @@ class CoGovModel(mesa.Model):
 
     def _setup_levers(self) -> None:
         s = self.settings
-        self._levers = {name: np.full(self.n_communities, lever_code(name, getattr(s.levers, name)))
-                        for name in LEVER_NAMES}
+        self._levers = {name: np.full(self.n_communities, code) for name, code in lever_codes(s.levers).items()}
         self.levers = MappingProxyType(self._levers)
         self._schedule: dict[int, list] = {}
         for iv in s.interventions:
@@ -525,8 +527,8 @@ class CoGovModel(mesa.Model):
         own = {name: value.copy() for name, value in self._levers.items()}
         self._burning_in = True
         status_quo = Levers()
-        for name in LEVER_NAMES:
-            self._levers[name][:] = lever_code(name, getattr(status_quo, name))
+        for name, code in lever_codes(status_quo).items():
+            self._levers[name][:] = code
         self.effective = self._effective_levers()
         tolerance = self.settings.run.burn_in_tolerance
         history: list[np.ndarray] = []

@@ -63,11 +63,13 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._generators.get(name)
         if gen is None:
-            ss = self.seed_sequence(name)
-            self.seeds[name] = [int(x) for x in ss.generate_state(2, dtype=np.uint64)]
-            gen = np.random.Generator(np.random.SFC64(ss))
-            self._generators[name] = gen
+            gen = self._generators[name] = self._generator(self.seed_sequence(name), name)
         return gen
+
+    def _generator(self, ss: np.random.SeedSequence, label: str) -> np.random.Generator:
+        """An SFC64 generator from ``ss``, its state recorded under ``label`` for the manifest."""
+        self.seeds[label] = [int(x) for x in ss.generate_state(2, dtype=np.uint64)]
+        return np.random.Generator(np.random.SFC64(ss))
 
     def part(self, name: str, part: str) -> np.random.Generator:
         """A generator of its own for one part of a stream (one attribute of the residents, say):
@@ -79,8 +81,7 @@ class Streams:
             known = ", ".join(f"{n}/{p}" for n, parts in STREAM_PARTS.items() for p in parts)
             raise KeyError(f"unknown part {part!r} of random stream {name!r}; known: {known}")
         ss = np.random.SeedSequence(self.root_seed, spawn_key=(_stream_key(name), _stream_key(part)))
-        self.seeds[f"{name}/{part}"] = [int(x) for x in ss.generate_state(2, dtype=np.uint64)]
-        return np.random.Generator(np.random.SFC64(ss))
+        return self._generator(ss, f"{name}/{part}")
 
     def describe(self) -> dict[str, object]:
         """What a manifest records: the root seed and how each stream is derived from it."""
