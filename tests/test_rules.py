@@ -303,6 +303,11 @@ def test_priority_never_closes_more_than_capacity_or_queue(cells, priority):
     assert (expected <= np.minimum(cap, queue) + 1e-9).all()
 
 
+def test_a_watched_request_is_followed_up_with_the_watch_times_the_follow_up_share():
+    np.testing.assert_allclose(rules.follow_up_chance(np.array([0.0, 1.0, 0.5]), 0.7), [0.0, 0.7, 0.35])
+    np.testing.assert_allclose(rules.follow_up_chance(np.array([1.0]), 1.0), [1.0])  # every message followed up
+
+
 def test_watched_cases_are_served_first_by_the_share_upper_levels_watch():
     watched, cap = np.array([4.0, 10.0, 0.0]), np.array([6.0, 5.0, 3.0])
     first, left = rules.served_first(watched, cap, 0.0)

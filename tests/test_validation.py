@@ -265,3 +265,13 @@ def test_a_pattern_between_two_scenarios_is_their_difference_under_common_seeds(
     (flat,) = pattern_values([shift], {**measured, (shift.scenario, 0): {shift.key: 0.35},
                                        (shift.scenario, 1): {shift.key: 0.36}}, 2)
     assert flat.value == 0.0 and abs(flat.gap) <= shift.tolerance and not flat.within
+
+
+def test_positive_selection_counts_experiments_whose_sites_are_above_the_mean_on_average():
+    from cogov_sim.validation.patterns import positive_selection
+
+    level = np.array([0.2, 0.4, 0.6, 0.8, np.nan])  # mean 0.5 over the communities with a value
+    # sites {3, 0} average 0.5: not above (strictly); {2, 3} 0.7: above; {1} 0.4: below; no sites: left out
+    assert positive_selection(level, [np.array([3, 0]), np.array([2, 3]), np.array([1]), np.array([], int)]) == 1 / 3
+    assert positive_selection(level, [np.array([4, 3])]) == 1.0  # a site without a value is left out of its mean
+    assert np.isnan(positive_selection(level, [np.array([], int)]))

@@ -689,6 +689,18 @@ class CoGovModel(mesa.Model):
                                              word_of_mouth=s.awareness.word_of_mouth,
                                              forgetting=s.awareness.forgetting, u=u)
 
+    def follow_up(self, reported: np.ndarray, channel: np.ndarray) -> np.ndarray:
+        """Whether upper levels follow up each request reported this week (resident indices and
+        their channels): an online request, with its community's chance ``levers.upper_supervision``
+        x ``government.follow_up_share`` (:func:`rules.follow_up_chance`). One uniform per resident
+        from the ``supervision`` stream, drawn only in weeks when some community is watched."""
+        chance = rules.follow_up_chance(self.effective["upper_supervision"],
+                                        self.settings.government.follow_up_share)
+        if not chance.any():
+            return np.zeros(reported.size, dtype=bool)
+        u = self.streams["supervision"].random(self.n)
+        return (channel == ONLINE) & (u[reported] < chance[self.residents.community[reported]])
+
     def residents_take_part(self, t: int) -> None:
         """Each resident stays silent or takes part through one channel, a nested logit with
         silence in its own nest (McFadden 1978); those with an unreported issue who take part
@@ -727,6 +739,7 @@ class CoGovModel(mesa.Model):
         r.channel[rep] = rc
         r.wait[rep] = 0
         r.has_record[rep[rc != OFFLINE]] = True
+        r.followed_up[rep] = self.follow_up(rep, rc)
         paper = s.government.paper_record_rate
         weight = np.where(rc == OFFLINE, paper + (1 - paper) * self.government.platform_quality[r.community[rep]], 1.0)
         self.government.record(r.community[rep], r.category[rep], weight)
@@ -756,7 +769,7 @@ class CoGovModel(mesa.Model):
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
         late = r.wait[queued] > self.settings.government.patience_weeks
         channel = r.channel[queued]
-        watched = channel == ONLINE
+        watched = r.followed_up[queued]
         limited = _LIMITED_BY_CHANNEL[channel + 1]
         self._week["queued"] = queued
         self._week["cell"] = cell
@@ -829,15 +842,15 @@ class CoGovModel(mesa.Model):
                       watched_overdue: np.ndarray, limited: np.ndarray,
                       limited_overdue: np.ndarray) -> tuple[np.ndarray, ...]:
         """Per cell (flat, community * categories + category): the chance that a watched case (an
-        online request, when upper levels watch them: ``levers.upper_supervision``) is served
-        first, then the chance that a case under a formal time limit (:data:`rules.TIME_LIMITED`,
+        online request that upper levels follow up: :meth:`follow_up`) is served first, then the
+        chance that a case under a formal time limit (:data:`rules.TIME_LIMITED`,
         ``government.time_limit_priority``) is served next (both :func:`rules.served_first`),
         then the chance that an overdue queued case and that another queued case close with the
         capacity left (the government's escalation priority, :func:`rules.priority_probabilities`),
         and each sector's share of the closing capacity; per community: the factor on the chance of
         a cross-department case (silos). Counts per cell are (communities, categories)."""
         s = self.settings
-        first, left = rules.served_first(watched, cap.sum(axis=-1), self.effective["upper_supervision"][:, None])
+        first, left = rules.served_first(watched, cap.sum(axis=-1), 1.0)
         second, left = rules.served_first(limited, left, s.government.time_limit_priority)
         p_overdue, p_other = rules.priority_probabilities(
             queue - first * watched - second * limited, overdue - first * watched_overdue - second * limited_overdue,
@@ -879,6 +892,7 @@ class CoGovModel(mesa.Model):
             r.status[closed] = NONE
             r.category[closed] = -1
             r.channel[closed] = -1
+            r.followed_up[closed] = False
         r.issue_age += r.status != NONE
         r.wait += r.status == QUEUED
 

@@ -48,6 +48,7 @@ class Residents:
     last_part: np.ndarray      # int32: last week the resident took part (NEVER if never)
     last_channel: np.ndarray   # int8: channel of the last participation, -1 none
     has_record: np.ndarray     # bool: personal data held by the government
+    followed_up: np.ndarray    # bool: the queued online request is followed up from above (served first)
     trust_rest: np.ndarray     # resting level of trust (disposition), 0-1: the initial draw
     efficacy_rest: np.ndarray  # resting level of efficacy, 0-1: the initial draw
     privacy_rest: np.ndarray   # resting level of privacy concern, 0-1: the initial draw
@@ -140,6 +141,7 @@ def draw_residents(scenario: Scenario, community: np.ndarray, n_communities: int
         last_part=np.full(n, NEVER, dtype=np.int32),
         last_channel=np.full(n, -1, dtype=np.int8),
         has_record=np.zeros(n, dtype=bool),
+        followed_up=np.zeros(n, dtype=bool),
         trust_rest=trust.copy(),
         efficacy_rest=efficacy.copy(),
         privacy_rest=privacy.copy(),

@@ -31,6 +31,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "scaleup",       # adoption of a piloted reform by imitation
     "agents",        # Mesa's own generators (AgentSet shuffles)
     "pilots",        # random choice of pilot sites
+    "supervision",   # which watched online requests upper levels follow up
 )
 
 

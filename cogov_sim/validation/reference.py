@@ -33,7 +33,7 @@ from cogov_sim.model.rules import FOUND, HOTLINE, NONE, OFFLINE, ONLINE, QUEUED,
 
 #: The resident attributes that change during a run (the rest are fixed at creation).
 STATE = ("trust", "efficacy", "privacy", "satisfied", "aware", "cooperator", "status", "category", "cross", "issue_age",
-         "wait", "channel", "last_part", "last_channel", "has_record")
+         "wait", "channel", "last_part", "last_channel", "has_record", "followed_up")
 
 
 def _toward(x: float, target: float, rate: float) -> float:
@@ -178,6 +178,8 @@ class Resident(mesa.Agent):
         self.status = QUEUED
         self.channel = channel
         self.wait = 0
+        # upper levels follow up a watched online request (rules.follow_up_chance)
+        self.followed_up = channel == ONLINE and w["u_watch"] is not None and w["u_watch"][i] < w["watch"][c]
         if channel != OFFLINE:
             self.has_record = True
             weight = 1.0
@@ -207,7 +209,7 @@ class Resident(mesa.Agent):
             late = self.wait > w["patience"]
             if late:
                 w["overdue"][cell] += 1
-            if self.channel == ONLINE:
+            if self.followed_up:
                 w["watched"][cell] += 1
                 w["watched_overdue"][cell] += late
             elif self.channel in TIME_LIMITED:
@@ -225,7 +227,7 @@ class Resident(mesa.Agent):
         if self.status == QUEUED:
             cell = c * N_CAT + self.category
             # served first when watched from above, next when under a time limit
-            q = (w["first"][cell] if self.channel == ONLINE else w["second"][cell] if self.channel in TIME_LIMITED
+            q = (w["first"][cell] if self.followed_up else w["second"][cell] if self.channel in TIME_LIMITED
                  else 0.0)
             p = (q + (1.0 - q) * (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell])) * (
                 w["silo"][c] if self.cross else 1.0)
@@ -251,6 +253,7 @@ class Resident(mesa.Agent):
             self.status = NONE
             self.category = -1
             self.channel = -1
+            self.followed_up = False
         self.issue_age += self.status != NONE
         self.wait += self.status == QUEUED
 
@@ -525,7 +528,10 @@ class ReferenceModel(CoGovModel):
         pp = s.participation
         u, u_channel = self._draws("participation", self.n, self.n)
         shock = rules.taste_shock(np.asarray(u), pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
-        w = self._events("took_part", "reported", t=t, shock=shock, u_channel=u_channel,
+        watch = rules.follow_up_chance(self.effective["upper_supervision"], s.government.follow_up_share)
+        u_watch = self._draws("supervision", self.n)[0] if watch.any() else None
+        w = self._events("took_part", "reported", t=t, shock=shock, u_channel=u_channel, watch=watch.tolist(),
+                         u_watch=u_watch,
                          channel_scale=pp.noise * pp.channel_dissimilarity, base=pp.base, issue_motive=pp.issue_motive,
                          efficacy_weight=pp.efficacy_weight, trust_weight=pp.trust_weight,
                          social_weight=pp.social_weight, privacy_weight=pp.privacy_weight,
