@@ -508,8 +508,10 @@ class Government:
                                                                 "every two weeks to most of a working week's visits"))
     satisfaction_late: float = p(0.6, "0-1", "Satisfaction of a reporter whose case was resolved after patience.",
                                  CALIB, 0.0, 1.0,
-                                 plausible=(0.4, 0.8), why=("a late solution satisfies less than a timely one and more than"
-                                                            " none"))
+                                 plausible=(0.4, 0.95), why=("a late solution satisfies less than a timely one (1) and more "
+                                                             "than none; up to 0.95, since nothing measured sets a lower "
+                                                             "ceiling (an earlier ceiling of 0.8 held the third "
+                                                             "calibration's posterior against it)"))
     satisfaction_failed: float = p(0.2, "0-1", "Satisfaction of a reporter whose case failed (a clear answer "
                                    "still satisfies some).", "Beijing 12345 ratings count answers as well as "
                                    "solutions", 0.0, 1.0,
