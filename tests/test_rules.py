@@ -308,7 +308,7 @@ def test_a_watched_request_is_followed_up_with_the_watch_times_the_follow_up_sha
     np.testing.assert_allclose(rules.follow_up_chance(np.array([1.0]), 1.0), [1.0])  # every message followed up
 
 
-def test_watched_cases_are_served_first_by_the_share_upper_levels_watch():
+def test_watched_cases_are_served_first_by_the_share_of_capacity_given_to_them():
     watched, cap = np.array([4.0, 10.0, 0.0]), np.array([6.0, 5.0, 3.0])
     first, left = rules.served_first(watched, cap, 0.0)
     np.testing.assert_array_equal(first, 0.0)  # nobody watching: nothing first, the capacity untouched

@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -275,3 +276,6 @@ def test_positive_selection_counts_experiments_whose_sites_are_above_the_mean_on
     assert positive_selection(level, [np.array([3, 0]), np.array([2, 3]), np.array([1]), np.array([], int)]) == 1 / 3
     assert positive_selection(level, [np.array([4, 3])]) == 1.0  # a site without a value is left out of its mean
     assert np.isnan(positive_selection(level, [np.array([], int)]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a pilot whose only site has no value: not above, and no warning
+        assert positive_selection(level, [np.array([4]), np.array([2, 3])]) == 0.5

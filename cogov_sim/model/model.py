@@ -693,11 +693,11 @@ class CoGovModel(mesa.Model):
         """Whether upper levels follow up each request reported this week (resident indices and
         their channels): an online request, with its community's chance ``levers.upper_supervision``
         x ``government.follow_up_share`` (:func:`rules.follow_up_chance`). One uniform per resident
-        from the ``supervision`` stream, drawn only in weeks when some community is watched."""
+        a week from the ``supervision`` stream, drawn whether or not anyone is watched, so that runs
+        whose watching starts in different weeks still share their draws (common random numbers).
+        A request followed up stays first in line until it closes, even if the watching ends."""
         chance = rules.follow_up_chance(self.effective["upper_supervision"],
                                         self.settings.government.follow_up_share)
-        if not chance.any():
-            return np.zeros(reported.size, dtype=bool)
         u = self.streams["supervision"].random(self.n)
         return (channel == ONLINE) & (u[reported] < chance[self.residents.community[reported]])
 

@@ -509,9 +509,7 @@ class Government:
     satisfaction_late: float = p(0.6, "0-1", "Satisfaction of a reporter whose case was resolved after patience.",
                                  CALIB, 0.0, 1.0,
                                  plausible=(0.4, 0.95), why=("a late solution satisfies less than a timely one (1) and more "
-                                                             "than none; up to 0.95, since nothing measured sets a lower "
-                                                             "ceiling (an earlier ceiling of 0.8 held the third "
-                                                             "calibration's posterior against it)"))
+                                                             "than none; nothing measured sets a lower ceiling"))
     satisfaction_failed: float = p(0.2, "0-1", "Satisfaction of a reporter whose case failed (a clear answer "
                                    "still satisfies some).", "Beijing 12345 ratings count answers as well as "
                                    "solutions", 0.0, 1.0,
@@ -541,9 +539,9 @@ class Government:
                                "answered and the rest at the ordinary third (Chen, Pan & Xu 2016), "
                                "(0.78 - 1/3) / (1 - 1/3) = 0.67 to (0.83 - 1/3) / (1 - 1/3) = 0.75",
                                0.0, 1.0, en="Watched requests followed up", zh="督办跟进比例",
-                               plausible=(0.5, 0.85), why=("the board's 2018 province-level rate of 66% gives 0.49, "
-                                                           "its district and county rate of 83% 0.75; up to 0.85 "
-                                                           "for the later 82% in all"))
+                               plausible=(0.45, 0.8), why=("the board's province-level rate of 66% (first half of "
+                                                           "2018) gives 0.49, its district and county rate of 83% "
+                                                           "0.75; a little room either side"))
 
 
 @dataclass(frozen=True)

@@ -246,8 +246,11 @@ def positive_selection(level: np.ndarray, sites: Sequence[np.ndarray]) -> float:
     """Share of the experiments (pilots) whose sites are, on average, above the mean of every
     community in ``level`` (one value per community; NaN where a community has none, left out of
     both means): positive sample selection per experiment, as Wang & Yang (2025) count it. Pilots
-    without sites are left out; NaN when none has any."""
-    above = [bool(np.nanmean(level[s]) > np.nanmean(level)) for s in sites if np.size(s)]
+    without sites are left out, and a pilot none of whose sites has a value counts as not above;
+    NaN when none has any sites."""
+    with warnings.catch_warnings():  # sites without any value have no mean (NaN): not above
+        warnings.simplefilter("ignore", RuntimeWarning)
+        above = [bool(np.nanmean(level[s]) > np.nanmean(level)) for s in sites if np.size(s)]
     return float(np.mean(above)) if above else float("nan")
 
 

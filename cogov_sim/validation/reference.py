@@ -179,7 +179,7 @@ class Resident(mesa.Agent):
         self.channel = channel
         self.wait = 0
         # upper levels follow up a watched online request (rules.follow_up_chance)
-        self.followed_up = channel == ONLINE and w["u_watch"] is not None and w["u_watch"][i] < w["watch"][c]
+        self.followed_up = channel == ONLINE and w["u_watch"][i] < w["watch"][c]
         if channel != OFFLINE:
             self.has_record = True
             weight = 1.0
@@ -529,7 +529,7 @@ class ReferenceModel(CoGovModel):
         u, u_channel = self._draws("participation", self.n, self.n)
         shock = rules.taste_shock(np.asarray(u), pp.noise).tolist() if pp.noise > 0 else [0.0] * self.n
         watch = rules.follow_up_chance(self.effective["upper_supervision"], s.government.follow_up_share)
-        u_watch = self._draws("supervision", self.n)[0] if watch.any() else None
+        (u_watch,) = self._draws("supervision", self.n)
         w = self._events("took_part", "reported", t=t, shock=shock, u_channel=u_channel, watch=watch.tolist(),
                          u_watch=u_watch,
                          channel_scale=pp.noise * pp.channel_dissimilarity, base=pp.base, issue_motive=pp.issue_motive,
