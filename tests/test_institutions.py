@@ -334,7 +334,7 @@ def test_requests_watched_from_above_are_answered_far_more_often_but_not_all():
 def test_upper_levels_follow_up_their_share_of_online_requests_and_no_other():
     """Under a watched board (upper_supervision = 1, follow_up_share 0.6) about 60% of the online
     requests are followed up when reported, no request of another channel, and the flag the case
-    keeps is that decision; with nobody watching, none is."""
+    keeps is that decision (and the per-resident view shows it); with nobody watching, none is."""
     from cogov_sim.model.rules import ONLINE, QUEUED
     from cogov_sim.validation.patterns import PATTERNS, pattern_tasks
 
@@ -357,6 +357,12 @@ def test_upper_levels_follow_up_their_share_of_online_requests_and_no_other():
         reported, _, followed = decided[-1]
         still = (r.status[reported] == QUEUED) & (r.wait[reported] == 1)  # reported this week, still open
         np.testing.assert_array_equal(r.followed_up[reported[still]], followed[still])
+    for i in np.flatnonzero(r.followed_up)[:5]:  # what the per-resident view shows
+        view = m.resident(int(i))
+        assert view.followed_up and view.issue == "queued" and view.issue_channel == "online"
+    i = int(np.flatnonzero(r.status != QUEUED)[0])
+    assert not m.resident(i).followed_up and m.resident(i).issue_channel is None
+    assert r.followed_up.any()
     channel = np.concatenate([c for _, c, _ in decided])
     followed = np.concatenate([f for _, _, f in decided])
     online = int((channel == ONLINE).sum())

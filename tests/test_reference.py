@@ -60,6 +60,14 @@ def _cases():
         Shock("budget_cut", step=6, duration=6, magnitude=0.7), Shock("data_breach", step=8)),
         interventions=(Intervention(step=10, communities=(0, 2), levers={
             "cogovernance_mode": "consultative", "transparency": 1.0, "grid_workers": 4.0}),))
+    # upper levels start watching the board part-way in two communities and stop in one of them, so
+    # that requests followed up while watched stay first in line after the watching ends
+    board = small(**{"population.residents": 400, "space.communities": 4, "run.steps": 30,
+                     "levers.online_platform": True, "levers.awareness_campaign": 0.6,
+                     "levers.digital_investment": 40.0, "levers.training": 20.0, "government.follow_up_share": 1.0})
+    yield "a board watched part-way", replace(board, interventions=(
+        Intervention(step=6, communities=(0, 1), levers={"upper_supervision": 1.0}),
+        Intervention(step=18, communities=(0,), levers={"upper_supervision": 0.0})))
     yield "pilot with imitation", load_scenario(ROOT / "scenarios" / "pilots" / "05_imitation.toml").with_values(
         {"population.residents": 400, "run.steps": 60, "run.burn_in": 4})
     yield "per-individual games on a scale-free network", load_scenario(
@@ -88,6 +96,17 @@ def test_reference_and_model_agree_at_every_step(case):
     scenario = CASES[case]
     model, reference = both(scenario)
     assert first_difference(model, reference, scenario.run.steps) is None
+
+
+def test_the_board_case_follows_up_requests_across_the_switch():
+    """The case above has followed-up requests in both watched communities, and one of them is
+    still open in the week the watching ends there (week 18)."""
+    model = CoGovModel(CASES["a board watched part-way"])
+    counts = []
+    for _ in range(18):
+        model.step()
+        counts.append([int((model.residents.followed_up & (model.residents.community == c)).sum()) for c in (0, 1)])
+    assert all(sum(col) > 0 for col in zip(*counts, strict=True)) and counts[-1][0] > 0, counts
 
 
 def test_cases_switch_every_lever_and_mechanism_on():

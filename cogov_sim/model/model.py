@@ -769,20 +769,20 @@ class CoGovModel(mesa.Model):
         queue = np.bincount(cell, minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
         late = r.wait[queued] > self.settings.government.patience_weeks
         channel = r.channel[queued]
-        watched = r.followed_up[queued]
+        followed = r.followed_up[queued]
         limited = _LIMITED_BY_CHANNEL[channel + 1]
         self._week["queued"] = queued
         self._week["cell"] = cell
         self._week["late"] = late
-        self._week["watched"] = watched
+        self._week["followed"] = followed
         self._week["limited"] = limited
 
         def per_cell(mask: np.ndarray) -> np.ndarray:
             return np.bincount(cell[mask], minlength=k * N_CAT).reshape(k, N_CAT).astype(np.float64)
 
         self._week["overdue"] = per_cell(late)
-        self._week["watched_cases"] = per_cell(watched)
-        self._week["watched_overdue"] = per_cell(late & watched)
+        self._week["followed_cases"] = per_cell(followed)
+        self._week["followed_overdue"] = per_cell(late & followed)
         self._week["limited_cases"] = per_cell(limited)
         self._week["limited_overdue"] = per_cell(late & limited)
         return queue, self.capacity_by_sector(queue, self.network.community_sum(r.cooperator))
@@ -838,10 +838,10 @@ class CoGovModel(mesa.Model):
         self._offers_key, self._offers = key, (ent, org)
         return ent, org
 
-    def handling_odds(self, queue: np.ndarray, overdue: np.ndarray, cap: np.ndarray, watched: np.ndarray,
-                      watched_overdue: np.ndarray, limited: np.ndarray,
+    def handling_odds(self, queue: np.ndarray, overdue: np.ndarray, cap: np.ndarray, followed: np.ndarray,
+                      followed_overdue: np.ndarray, limited: np.ndarray,
                       limited_overdue: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per cell (flat, community * categories + category): the chance that a watched case (an
+        """Per cell (flat, community * categories + category): the chance that a followed-up case (an
         online request that upper levels follow up: :meth:`follow_up`) is served first, then the
         chance that a case under a formal time limit (:data:`rules.TIME_LIMITED`,
         ``government.time_limit_priority``) is served next (both :func:`rules.served_first`),
@@ -850,10 +850,10 @@ class CoGovModel(mesa.Model):
         and each sector's share of the closing capacity; per community: the factor on the chance of
         a cross-department case (silos). Counts per cell are (communities, categories)."""
         s = self.settings
-        first, left = rules.served_first(watched, cap.sum(axis=-1), 1.0)
+        first, left = rules.served_first(followed, cap.sum(axis=-1), 1.0)
         second, left = rules.served_first(limited, left, s.government.time_limit_priority)
         p_overdue, p_other = rules.priority_probabilities(
-            queue - first * watched - second * limited, overdue - first * watched_overdue - second * limited_overdue,
+            queue - first * followed - second * limited, overdue - first * followed_overdue - second * limited_overdue,
             left, self.government.priority[:, None])
         relief = self.mode_weights("silo_relief")
         silo = rules.silo_factor(s.government.silo_level, self.effective["data_sharing"], relief,
@@ -871,9 +871,9 @@ class CoGovModel(mesa.Model):
         queued, cell = self._week["queued"], self._week["cell"]
         w = self._week
         first, second, p_overdue, p_other, silo, shares = self.handling_odds(
-            queue, w["overdue"], cap, w["watched_cases"], w["watched_overdue"], w["limited_cases"],
+            queue, w["overdue"], cap, w["followed_cases"], w["followed_overdue"], w["limited_cases"],
             w["limited_overdue"])
-        q = np.where(w["watched"], first[cell], np.where(w["limited"], second[cell], 0.0))
+        q = np.where(w["followed"], first[cell], np.where(w["limited"], second[cell], 0.0))
         p = (q + (1.0 - q) * np.where(w["late"], p_overdue[cell], p_other[cell])) * np.where(
             r.cross[queued], silo[r.community[queued]], 1.0)
         uq = u[queued]
@@ -1346,6 +1346,8 @@ class CoGovModel(mesa.Model):
             volunteers=bool(r.cooperator[i]), member_of=int(r.member_of[i]) if r.member_of[i] >= 0 else None,
             issue=status, issue_category=CATEGORIES[int(r.category[i])] if r.category[i] >= 0 else None,
             issue_age_weeks=int(r.issue_age[i]),
+            issue_channel=(CHANNELS + ("found",))[int(r.channel[i])] if status == "queued" and r.channel[i] >= 0 else None,
+            followed_up=bool(r.followed_up[i]),
             last_participation_week=int(r.last_part[i]) if r.last_part[i] > NEVER else None,
             last_channel=(CHANNELS + ("found",))[int(r.last_channel[i])] if r.last_channel[i] >= 0 else None,
             data_stored=bool(r.has_record[i]),

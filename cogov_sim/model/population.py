@@ -69,7 +69,12 @@ class Residents:
 
 @dataclass(frozen=True)
 class ResidentView:
-    """A snapshot of one resident, as an object (read-only)."""
+    """A snapshot of one resident, as an object (read-only).
+
+    ``issue_channel``: where the open issue was reported, or "found" when a grid worker found it
+    (None when it is not in the queue);
+    ``followed_up``: whether upper levels follow that request up, so that it is served first
+    (:meth:`cogov_sim.model.model.CoGovModel.follow_up`)."""
 
     index: int
     community: int
@@ -85,6 +90,8 @@ class ResidentView:
     issue: str
     issue_category: str | None
     issue_age_weeks: int
+    issue_channel: str | None
+    followed_up: bool
     last_participation_week: int | None
     last_channel: str | None
     data_stored: bool

@@ -258,25 +258,25 @@ def follow_up_chance(supervision: np.ndarray, follow_up_share: float) -> np.ndar
     return np.asarray(supervision, dtype=np.float64) * follow_up_share
 
 
-def served_first(watched: np.ndarray, capacity: np.ndarray,
+def served_first(favoured: np.ndarray, capacity: np.ndarray,
                  supervision: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     """Chance that a case of a favoured class is served before the cases after it this week, per
     cell, and the capacity left for them (cases/week), when a share ``supervision`` of each cell's
     capacity serves that class first.
 
-    The favoured cases get ``supervision * min(capacity, watched)`` of the capacity before the
+    The favoured cases get ``supervision * min(capacity, favoured)`` of the capacity before the
     rest; what is left then serves every case still open, the favoured ones included, by
     :func:`priority_probabilities` (or first serves the next favoured class, by this rule again).
     Two classes are favoured, in this order. Online requests that upper levels follow up
     (:func:`follow_up_chance`), with ``supervision = 1``: upper levels forward the messages of a
-    watched board to the office concerned with a deadline and rank offices by their reply rates,
+    favoured board to the office concerned with a deadline and rank offices by their reply rates,
     so that offices answer the followed-up requests selectively and first (Su & Meng 2016, Soc.
     Sci. Research 59:52-67; Chen, Pan & Xu 2016, AJPS 60(2):383-400). Then cases under a formal time limit
     (:data:`TIME_LIMITED`, ``government.time_limit_priority``). With ``supervision = 0`` nothing
-    is served first and the capacity is untouched. ``watched`` is a count, ``capacity`` cases/week.
+    is served first and the capacity is untouched. ``favoured`` is a count, ``capacity`` cases/week.
     """
-    first = np.asarray(supervision, dtype=np.float64) * np.minimum(capacity, watched)
-    chance = np.divide(first, watched, out=np.zeros_like(first), where=watched > 0).clip(0.0, 1.0)
+    first = np.asarray(supervision, dtype=np.float64) * np.minimum(capacity, favoured)
+    chance = np.divide(first, favoured, out=np.zeros_like(first), where=favoured > 0).clip(0.0, 1.0)
     return chance, capacity - first
 
 def silo_factor(silo_level: float, data_sharing: np.ndarray, relief: np.ndarray, penalty: float) -> np.ndarray:

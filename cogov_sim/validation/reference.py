@@ -210,8 +210,8 @@ class Resident(mesa.Agent):
             if late:
                 w["overdue"][cell] += 1
             if self.followed_up:
-                w["watched"][cell] += 1
-                w["watched_overdue"][cell] += late
+                w["followed"][cell] += 1
+                w["followed_overdue"][cell] += late
             elif self.channel in TIME_LIMITED:
                 w["limited"][cell] += 1
                 w["limited_overdue"][cell] += late
@@ -226,7 +226,7 @@ class Resident(mesa.Agent):
         self.resolved_now = self.failed_now = self.gave_up_now = False
         if self.status == QUEUED:
             cell = c * N_CAT + self.category
-            # served first when watched from above, next when under a time limit
+            # served first when followed up from above, next when under a time limit
             q = (w["first"][cell] if self.followed_up else w["second"][cell] if self.channel in TIME_LIMITED
                  else 0.0)
             p = (q + (1.0 - q) * (w["p_overdue"][cell] if self.wait > w["patience"] else w["p_other"][cell])) * (
@@ -557,13 +557,13 @@ class ReferenceModel(CoGovModel):
         (u,) = self._draws("handling", self.n)
         patience = s.government.patience_weeks
         cells = (self.n_communities, N_CAT)
-        counts = dict(queue=np.zeros(cells), overdue=np.zeros(cells), watched=np.zeros(cells),
-                      watched_overdue=np.zeros(cells), limited=np.zeros(cells), limited_overdue=np.zeros(cells),
+        counts = dict(queue=np.zeros(cells), overdue=np.zeros(cells), followed=np.zeros(cells),
+                      followed_overdue=np.zeros(cells), limited=np.zeros(cells), limited_overdue=np.zeros(cells),
                       volunteers=np.zeros(self.n_communities), patience=patience)
         self.resident_agents.do("join_queue", counts)
         cap = self.capacity_by_sector(counts["queue"], counts["volunteers"])
         first, second, p_overdue, p_other, silo, shares = self.handling_odds(
-            counts["queue"], counts["overdue"], cap, counts["watched"], counts["watched_overdue"], counts["limited"],
+            counts["queue"], counts["overdue"], cap, counts["followed"], counts["followed_overdue"], counts["limited"],
             counts["limited_overdue"])
         w = self._events("resolved", "sector", "resolved_wait", "failed", "failed_wait", "given_up", u=u,
                          first=first.tolist(), second=second.tolist(), p_overdue=p_overdue.tolist(),
