@@ -513,6 +513,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"population {d['population'] + 1}/{d['of']}: {d['simulated']} simulations so far, "
                   f"{d['elapsed_seconds'] / 60:.1f} min since the start", file=sys.stderr, flush=True)
             return
+        if d.get("point"):
+            print(f"point estimate: simulating its candidates ({', '.join(d['candidates'])}) at {d['seeds']} fresh "
+                  "seeds", file=sys.stderr, flush=True)
+            return
         eta = d["eta_seconds"]
         what = ("the prior" if d["population"] == 0 else
                 f"{d['survivors']} of {d['particles']} kept, {d['moves']} move{'s' * (d['moves'] > 1)}, "
@@ -528,9 +532,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     calibration_figures(out)
     last = diag["populations"][-1]
+    chosen = diag["point"]["chosen"]
+    means = ", ".join(f"{k} {v:.2f}" for k, v in diag["point"]["mean_distance"].items())
     print(f"{len(diag['populations'])} populations, {diag['simulations']} simulations, stopped at {diag['stopped']}; "
-          f"last tolerance {last['epsilon']:.3g}, {last['distinct']} distinct particles; posterior, diagnostics, "
-          f"identifiability, point estimate and figures in {out}")
+          f"last tolerance {last['epsilon']:.3g}, {last['distinct']} distinct particles; point estimate: the "
+          f"{chosen} (mean distance at fresh seeds: {means}); posterior, diagnostics, identifiability, point "
+          f"estimate and figures in {out}")
     return 0
 
 

@@ -110,7 +110,7 @@ def p(
 # Calibrated defaults: the point estimate of the Bayesian calibration (cogov calibrate), kept in
 # one data file that every scenario's defaults come from.
 # --------------------------------------------------------------------------------------------
-CALIBRATION_SOURCE = ("calibrated: posterior mode of the ABC-SMC calibration to the observed patterns "
+CALIBRATION_SOURCE = ("calibrated: point estimate of the ABC-SMC calibration to the observed patterns "
                       "(cogov calibrate; cogov_sim/data/calibrated.toml; docs/validation.md)")
 
 
