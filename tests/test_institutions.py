@@ -189,10 +189,12 @@ def test_institutions_parquet_shows_every_kind_changing_its_decisions(tmp_path):
     assert moves("social_organisation", "credibility") and moves("social_organisation", "campaign_focus")
     third = df[(df.kind == "social_organisation") & df.evaluation_error.notna()]
     assert len(third) and third.evaluation_error.between(0, 1).all()
-    # the government's effort follows the complaints it sees: lower after the reform bites
+    # the government's effort follows the complaints it sees: as the reform bites, complaints
+    # fall, and effort falls from where the first reviews under the reform set it (the first
+    # quarter's effort is the status quo's, which transparency's pressure alone can exceed)
     gov = df[df.kind == "government"]
     assert gov.complaints.iloc[-13:].mean() < gov.complaints.iloc[:13].mean()
-    assert gov.effort.iloc[-13:].mean() < gov.effort.iloc[:13].mean()
+    assert gov.effort.iloc[-13:].mean() < gov.effort.iloc[13:26].mean()
 
 
 # ---------------------------------------------------------------------------- enterprises' data
