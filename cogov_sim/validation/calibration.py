@@ -155,16 +155,16 @@ class Simulator:
 
     def __call__(self, par: Mapping[str, float]) -> dict[str, float]:
         values = {k: float(v) for k, v in par.items()}
-        results = run_patterns(seed=particle_seed(self.root_seed, values), replications=self.replications,
-                               overrides=values,
-                               patterns=self.patterns, residents=self.residents)
-        return {res.pattern.id: res.value for res in results}
+        return self._simulate(values, particle_seed(self.root_seed, values))
 
     def at_seed(self, par: Mapping[str, float]) -> dict[str, float]:
         """As a call, but every parameter set at the root seed itself (not a seed of its values):
         the candidates of the point estimate are simulated on the same seeds."""
-        values = {k: float(v) for k, v in par.items()}
-        results = run_patterns(seed=self.root_seed, replications=self.replications, overrides=values,
+        return self._simulate({k: float(v) for k, v in par.items()}, self.root_seed)
+
+    def _simulate(self, values: Mapping[str, float], seed: int) -> dict[str, float]:
+        """Every pattern's value at ``values`` (the replications spawned from ``seed``)."""
+        results = run_patterns(seed=seed, replications=self.replications, overrides=values,
                                patterns=self.patterns, residents=self.residents)
         return {res.pattern.id: res.value for res in results}
 
