@@ -268,6 +268,53 @@ def test_a_pattern_between_two_scenarios_is_their_difference_under_common_seeds(
     assert flat.value == 0.0 and abs(flat.gap) <= shift.tolerance and not flat.within
 
 
+def test_the_experiments_are_the_combined_reform_s_levers_each_alone_in_a_district_of_its_own():
+    import dataclasses
+
+    from cogov_sim.model.parameters import LEVERS
+    from cogov_sim.model.scenario import load_scenario
+    from cogov_sim.validation.patterns import (
+        EXPERIMENT_MARK,
+        EXPERIMENT_SCENARIO,
+        PATTERNS,
+        pattern_tasks,
+        scenario_path,
+    )
+
+    fate = [p for p in PATTERNS if p.scenario == EXPERIMENT_SCENARIO]
+    assert {p.id for p in fate} == {"pilots_rolled_out", "pilot_sites_better_off"}
+    tasks = pattern_tasks(seed=3, replications=2, patterns=fate)
+    reform = load_scenario(ROOT / "scenarios" / "combined_reform.toml")
+    template = load_scenario(scenario_path(EXPERIMENT_SCENARIO))
+    moved = [n for n in LEVERS if getattr(reform.levers, n) != getattr(template.levers, n)]
+    assert len(moved) == 13 and "online_platform" in moved and "hotline" not in moved
+    assert [t[0] for t in tasks] == [f"{EXPERIMENT_SCENARIO}{EXPERIMENT_MARK}{n}" for n in moved] * 2
+    assert [t[1] for t in tasks] == [0] * 13 + [1] * 13
+    for name, _, s in tasks:
+        (pilot,) = s.pilots
+        lever = name.split(EXPERIMENT_MARK)[1]
+        assert dict(pilot.levers) == {lever: getattr(reform.levers, lever)} and pilot.label == lever
+        # everything else is the template's: the same sites rule, extra effort, evaluation and horizon
+        assert dataclasses.replace(pilot, levers=template.pilots[0].levers, label=template.pilots[0].label) == \
+            template.pilots[0]
+        assert dataclasses.replace(s, pilots=template.pilots, run=template.run) == \
+            dataclasses.replace(template, run=template.run)
+    # each experiment is a district of its own: no two runs share a seed
+    assert len({s.run.seed for _, _, s in tasks}) == 26
+
+
+def test_a_pattern_of_experiments_is_their_mean_in_each_replication():
+    from cogov_sim.validation.patterns import EXPERIMENT_MARK, EXPERIMENT_SCENARIO, PATTERNS, pattern_values
+
+    rolled = next(p for p in PATTERNS if p.id == "pilots_rolled_out")
+    f = EXPERIMENT_SCENARIO + EXPERIMENT_MARK
+    measured = {(f + "a", 0): {rolled.key: 1.0}, (f + "b", 0): {rolled.key: 0.0}, (f + "c", 0): {rolled.key: 1.0},
+                (f + "a", 1): {rolled.key: 0.0}, (f + "b", 1): {rolled.key: 0.0}, (f + "c", 1): {rolled.key: 1.0},
+                ("other.toml", 0): {rolled.key: 1.0}}
+    (res,) = pattern_values([rolled], measured, 2)
+    assert res.values == pytest.approx([2 / 3, 1 / 3]) and res.value == pytest.approx(0.5)
+
+
 def test_positive_selection_counts_experiments_whose_sites_are_above_the_mean_on_average():
     from cogov_sim.validation.patterns import positive_selection
 

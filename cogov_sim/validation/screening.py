@@ -40,7 +40,15 @@ import numpy as np
 
 from cogov_sim.errors import CoGovInputError
 from cogov_sim.validation.calibration import CALIBRATED, CALIBRATION_RESIDENTS, distance, prior_ranges
-from cogov_sim.validation.patterns import PATTERNS, Pattern, measure_group, pattern_tasks, pattern_values, start_groups
+from cogov_sim.validation.patterns import (
+    PATTERNS,
+    Pattern,
+    measure_group,
+    pattern_tasks,
+    pattern_values,
+    runs_per_replication,
+    start_groups,
+)
 
 #: Lower bound of mu*'s 95% interval, in tolerance units over the whole plausible range, at which
 #: a parameter counts as influential: a quarter of a tolerance is about what a pattern measured
@@ -69,8 +77,7 @@ class ScreeningSettings:
         return self.trajectories * (len(self.parameters) + 1)
 
     def runs(self) -> int:
-        scenarios = {f for p in PATTERNS for f in p.scenarios}
-        return self.points * self.replications * len(scenarios)
+        return self.points * self.replications * runs_per_replication(PATTERNS)
 
 
 def check_settings(s: ScreeningSettings) -> None:
