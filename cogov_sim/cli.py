@@ -602,7 +602,8 @@ def _patterns(args: argparse.Namespace, executor) -> int:
         for r in results:
             print(json.dumps(_jsonable(r.to_dict()), ensure_ascii=False))
         return 0
-    rows = [{"pattern": r.pattern.id + (" (held out)" if r.pattern.held_out else ""), "scenario": r.pattern.scenario,
+    rows = [{"pattern": r.pattern.id + (" (held out)" if r.pattern.held_out else ""),
+             "scenario": r.pattern.scenario + (f" x {len(r.experiments)} experiments" if r.experiments else ""),
              "target": f"{r.pattern.target:g} +- {r.pattern.tolerance:g}", "ours": f"{r.value:.3f}",
              "gap": f"{r.gap:+.3f}", "verdict": "within" if r.within else "OUTSIDE"} for r in results]
     print(plain(pd_frame(rows)))

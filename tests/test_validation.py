@@ -249,8 +249,13 @@ def test_the_calibration_report_shows_every_pattern_with_value_target_and_gap():
     by_id = {r["pattern"]: r for r in rows}
     assert 0 <= by_id["reply_rate_online"]["value"] <= 1
     assert by_id["hotline_resolution_end"]["value"] > by_id["hotline_resolution_start"]["value"] + 0.2
+    # the pilots' fate shows each experiment: whether it rolled out (0 or 1) and its evaluated gain
+    experiments = by_id["pilots_rolled_out"]["experiments"]
+    assert len(experiments) == 13 and "data_sharing" in experiments
+    assert all(e["pilots_rolled_out"][0] in (0.0, 1.0) and math.isfinite(e["pilot_gain"][0]) for e in experiments.values())
     table = cogov("validate", "--patterns", "--replications", "1", "--workers", "2")
     assert "gap" in table.stdout and "patterns within tolerance" in table.stdout and "(held out)" in table.stdout
+    assert "x 13 experiments" in table.stdout
 
 
 def test_a_pattern_between_two_scenarios_is_their_difference_under_common_seeds():
@@ -297,22 +302,41 @@ def test_the_experiments_are_the_combined_reform_s_levers_each_alone_in_a_distri
         # everything else is the template's: the same sites rule, extra effort, evaluation and horizon
         assert dataclasses.replace(pilot, levers=template.pilots[0].levers, label=template.pilots[0].label) == \
             template.pilots[0]
-        assert dataclasses.replace(s, pilots=template.pilots, run=template.run) == \
+        # the reform's budget, so that the sites pay for the lever and the extra effort in full
+        assert s.government.budget == reform.government.budget > template.government.budget
+        assert dataclasses.replace(s, pilots=template.pilots, run=template.run, government=template.government) == \
             dataclasses.replace(template, run=template.run)
-    # each experiment is a district of its own: no two runs share a seed
-    assert len({s.run.seed for _, _, s in tasks}) == 26
+    # each experiment is a district of its own: no two runs share a seed, nor with another pattern's
+    everything = pattern_tasks(seed=3, replications=2, residents=3000)
+    assert len({s.run.seed for _, _, s in everything}) == 26 + 2
+    assert all(s.population.residents == 3000 for _, _, s in everything)
+    # and the same root seed gives the same districts
+    assert [s.run.seed for _, _, s in pattern_tasks(seed=3, replications=2, patterns=fate)] == \
+        [s.run.seed for _, _, s in tasks]
 
 
 def test_a_pattern_of_experiments_is_their_mean_in_each_replication():
     from cogov_sim.validation.patterns import EXPERIMENT_MARK, EXPERIMENT_SCENARIO, PATTERNS, pattern_values
 
     rolled = next(p for p in PATTERNS if p.id == "pilots_rolled_out")
+    assert rolled.details == ("pilot_gain",)
     f = EXPERIMENT_SCENARIO + EXPERIMENT_MARK
-    measured = {(f + "a", 0): {rolled.key: 1.0}, (f + "b", 0): {rolled.key: 0.0}, (f + "c", 0): {rolled.key: 1.0},
-                (f + "a", 1): {rolled.key: 0.0}, (f + "b", 1): {rolled.key: 0.0}, (f + "c", 1): {rolled.key: 1.0},
-                ("other.toml", 0): {rolled.key: 1.0}}
+
+    def run(passed: float, gain: float) -> dict[str, float]:
+        return {rolled.key: passed, "pilot_gain": gain}
+
+    measured = {(f + "a", 0): run(1.0, 0.05), (f + "b", 0): run(0.0, -0.01), (f + "c", 0): run(1.0, 0.03),
+                (f + "a", 1): run(0.0, 0.01), (f + "b", 1): run(0.0, 0.0), (f + "c", 1): run(1.0, 0.02),
+                ("other.toml", 0): run(1.0, 0.0), (EXPERIMENT_SCENARIO + "x" + EXPERIMENT_MARK + "d", 0): run(1.0, 0.0)}
     (res,) = pattern_values([rolled], measured, 2)
     assert res.values == pytest.approx([2 / 3, 1 / 3]) and res.value == pytest.approx(0.5)
+    assert res.experiments == {"a": {rolled.key: [1.0, 0.0], "pilot_gain": [0.05, 0.01]},
+                               "b": {rolled.key: [0.0, 0.0], "pilot_gain": [-0.01, 0.0]},
+                               "c": {rolled.key: [1.0, 1.0], "pilot_gain": [0.03, 0.02]}}
+    assert res.to_dict()["experiments"] == res.experiments
+    # a replication none of whose experiments was measured is an error, not a mean of nothing
+    with pytest.raises(KeyError, match="replication 2"):
+        pattern_values([rolled], measured, 3)
 
 
 def test_positive_selection_counts_experiments_whose_sites_are_above_the_mean_on_average():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class Pattern:
     versus: str = ""
     #: A direction: the value must also be above this (a pattern whose source gives a sign only).
     floor: float | None = None
+    #: Further metrics reported per experiment with a pattern measured on experiments.
+    details: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -147,7 +149,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "found cases against the district's other communities, finds a gain of at least two percentage points, "
             "the rollout rule of pilots/04_mandate.toml",
             "Wang & Yang (2025), JPE 133(7):2180-2228 (630+ experiments since 1980; The Economist, 9 Apr 2022)",
-            0.54, 0.15, held_out=True),
+            0.54, 0.15, held_out=True, details=("pilot_gain",)),
     Pattern("pilot_sites_better_off", "calibration/pilot_experiment.toml",
             "more than 80% of the experiments exhibit positive sample selection in terms of a locality's economic "
             "development",
@@ -238,11 +240,12 @@ def _pilot_metrics(m: CoGovModel) -> dict[str, float]:
     """The fate of a run's pilots: the share whose evaluation passed its threshold, and the share
     of pilots whose sites were on average better served than the average community over the
     window before the first pilot starts, positive selection per experiment as Wang & Yang
-    count it (NaN without pilots)."""
+    count it; and the evaluations' mean gain (``pilot_gain``, the difference-in-differences in the
+    direction the pilot aims at). NaN without pilots."""
     pilots = m.pilots.pilots
     evs = [ev for ev in m.pilots.evaluations if ev.passed is not None]
     if not pilots or not evs:
-        return {"pilots_rolled_out": float("nan"), "pilot_sites_better_off": float("nan")}
+        return {"pilots_rolled_out": float("nan"), "pilot_sites_better_off": float("nan"), "pilot_gain": float("nan")}
     k = m.n_communities
     first = min(pilots, key=lambda pl: pl.start)
     values = m.recorder.values[:, OUTCOME_NAMES.index("resolution_rate"), :k]
@@ -250,7 +253,8 @@ def _pilot_metrics(m: CoGovModel) -> dict[str, float]:
         warnings.simplefilter("ignore", RuntimeWarning)
         pre = np.nanmean(values[first.start - 1 - first.window:first.start - 1], axis=0)
     return {"pilots_rolled_out": float(np.mean([ev.passed for ev in evs])),
-            "pilot_sites_better_off": positive_selection(pre, m.pilots.sites)}
+            "pilot_sites_better_off": positive_selection(pre, m.pilots.sites),
+            "pilot_gain": float(np.mean([ev.gain for ev in evs]))}
 
 
 def positive_selection(level: np.ndarray, sites: Sequence[np.ndarray]) -> float:
@@ -270,6 +274,9 @@ class PatternResult:
     pattern: Pattern
     value: float
     values: list[float]
+    #: For a pattern measured on experiments: each experiment's value of the pattern's metric and
+    #: of its ``details``, one per replication.
+    experiments: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
@@ -286,7 +293,8 @@ class PatternResult:
                 "tolerance": p.tolerance, "within": self.within, "held_out": p.held_out, "floor": p.floor,
                 "gap": self.gap,
                 "unit": p.unit, "scenario": p.scenario, "versus": p.versus or None, "claim": p.claim,
-                "construct": p.construct, "replications": self.values}
+                "construct": p.construct, "replications": self.values,
+                **({"experiments": self.experiments} if self.experiments else {})}
 
 
 def lever_experiments(template: Scenario, reform: Scenario) -> list[tuple[str, Scenario]]:
@@ -297,14 +305,18 @@ def lever_experiments(template: Scenario, reform: Scenario) -> list[tuple[str, S
     Wang & Yang (2025) count single policies, each tried in sites its initiators chose; the
     paper's reforms are bundles of the model's instruments, so its programme's instruments,
     each tried alone, are the model's population of experiments (docs/validation.md,
-    section 8)."""
+    section 8). Each has the reform's budget per resident, so that its sites pay for the lever
+    and the extra effort in full (local governments put more resources into experiments, Wang &
+    Yang's second fact); communities that pilot nothing cost the status quo, which either budget
+    pays in full."""
     (pilot,) = template.pilots
+    government = dataclasses.replace(template.government, budget=reform.government.budget)
     out = []
     for name in LEVERS:
         value = getattr(reform.levers, name)
         if value != getattr(template.levers, name):
             one = dataclasses.replace(pilot, levers=FrozenMap({name: value}), label=name)
-            out.append((name, dataclasses.replace(template, pilots=(one,))))
+            out.append((name, dataclasses.replace(template, pilots=(one,), government=government)))
     return out
 
 
@@ -342,23 +354,34 @@ def runs_per_replication(patterns: Sequence[Pattern] = PATTERNS) -> int:
 
 def pattern_values(patterns: Sequence[Pattern], measured: Mapping[tuple[str, int], Mapping[str, float]],
                    replications: int) -> list[PatternResult]:
-    """Each pattern's value per replication from the measured runs, and their mean. A
-    scenario measured as experiments (``<file>#<name>`` runs) reads the mean over them."""
-    def value(f: str, r: int, key: str) -> float:
-        if (f, r) in measured:
-            return float(measured[f, r][key])
-        mine = [v[key] for (g, q), v in measured.items() if q == r and g.split(EXPERIMENT_MARK)[0] == f]
-        return float(np.nanmean(mine)) if mine else float("nan")
+    """Each pattern's value per replication from the measured runs, and their mean. The
+    experiments scenario, measured as ``<file>#<experiment>`` runs, reads the mean over its
+    experiments, and each experiment's values are kept (:attr:`PatternResult.experiments`)."""
+    def runs(f: str, r: int) -> dict[str, Mapping[str, float]]:
+        if f != EXPERIMENT_SCENARIO:
+            return {"": measured[f, r]}
+        mine = {g.partition(EXPERIMENT_MARK)[2]: v for (g, q), v in measured.items()
+                if q == r and g.partition(EXPERIMENT_MARK)[0] == f and EXPERIMENT_MARK in g}
+        if not mine:
+            raise KeyError(f"no experiment of {f} was measured in replication {r}")
+        return mine
 
     out = []
     for p in patterns:
         values = []
+        parts: dict[str, dict[str, list[float]]] = {}
         for r in range(replications):
-            v = value(p.scenario, r, p.key)
+            these = runs(p.scenario, r)
+            v = float(np.nanmean([run[p.key] for run in these.values()]))
             if p.versus:
-                v -= value(p.versus, r, p.key)
-            values.append(float(v))
-        out.append(PatternResult(p, float(np.nanmean(values)), values))
+                v -= float(np.nanmean([run[p.key] for run in runs(p.versus, r).values()]))
+            values.append(v)
+            if p.scenario == EXPERIMENT_SCENARIO:
+                for name, run in these.items():
+                    mine = parts.setdefault(name, {k: [] for k in (p.key, *p.details)})
+                    for k in mine:
+                        mine[k].append(float(run[k]))
+        out.append(PatternResult(p, float(np.nanmean(values)), values, parts))
     return out
 
 
