@@ -170,18 +170,20 @@ class Simulator:
 
     def task_at_seed(self, item: tuple[int, Mapping[str, float]]) -> dict[str, float]:
         """An executor's task of :meth:`at_seed`, reported as :meth:`task` reports."""
-        try:
-            return self.at_seed(item[1])
-        except Exception as exc:
-            raise SimulationFailed(item[1], exc) from exc
+        return _reported(self.at_seed, item[1])
 
     def task(self, item: tuple[int, Mapping[str, float]]) -> dict[str, float]:
         """An executor's task: ``(index, parameter values)``; a simulation that raises is reported
         with its particle (:class:`SimulationFailed`)."""
-        try:
-            return self(item[1])
-        except Exception as exc:
-            raise SimulationFailed(item[1], exc) from exc
+        return _reported(self, item[1])
+
+
+def _reported(simulate: Callable[[Mapping[str, float]], dict[str, float]], values: Mapping[str, float]) -> dict[str, float]:
+    """``simulate(values)``, with a failure reported as :class:`SimulationFailed` naming ``values``."""
+    try:
+        return simulate(values)
+    except Exception as exc:
+        raise SimulationFailed(values, exc) from exc
 
 
 class SimulationFailed(RuntimeError):

@@ -333,6 +333,7 @@ def pattern_tasks(*, seed: int, replications: int, overrides: Mapping[str, Any] 
     seeds = replication_seeds(seed, replications)
     files = list(dict.fromkeys(f for p in patterns for f in p.scenarios))
     extra = {} if residents is None else {"population.residents": residents}
+    reform = load_scenario(scenario_path(EXPERIMENT_REFORM)) if EXPERIMENT_SCENARIO in files else None
     tasks = []
     for f in files:
         for r in range(replications):
@@ -340,7 +341,7 @@ def pattern_tasks(*, seed: int, replications: int, overrides: Mapping[str, Any] 
             if f != EXPERIMENT_SCENARIO:
                 tasks.append((f, r, scenario))
                 continue
-            experiments = lever_experiments(scenario, load_scenario(scenario_path(EXPERIMENT_REFORM)))
+            experiments = lever_experiments(scenario, reform)
             for (name, one), own in zip(experiments, replication_seeds(seeds[r], len(experiments)), strict=True):
                 run = dataclasses.replace(one.run, seed=own)
                 tasks.append((f"{f}{EXPERIMENT_MARK}{name}", r, dataclasses.replace(one, run=run)))
