@@ -61,3 +61,22 @@ def test_bench_workshop_plays_rounds_with_participants_on_threads():
     row = next(line for line in out.stdout.splitlines() if line.startswith("| 5 |"))
     assert row.split("|")[2].strip() == "2"
     assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme
+
+
+def test_bench_batching_projects_runs_from_batched_weeks():
+    from benchmarks.bench_batching import PER_JURISDICTION
+    from benchmarks.bench_phases import PHASES
+
+    assert set(PER_JURISDICTION) <= set(PHASES)  # the phases it adds back are the model's own
+    readme = (ROOT / "benchmarks" / "README.md").read_bytes()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_batching.py"), "--batches", "1", "2",
+                          "--weeks", "5", "--repeats", "1", "--seeds", "1", "--no-write"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    rows = {int(line.split("|")[1]): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in out.stdout.splitlines() if line.startswith("| 1 |") or line.startswith("| 2 |")}
+    assert rows[1][0] == "2,000" and rows[2][0] == "4,000"  # B replications of 2,000 residents
+    week, bound, with_institutions = (float(rows[1][i].replace(",", "")) for i in range(1, 4))
+    assert abs(week * 1000 - bound) <= 10 and bound == with_institutions  # alone: the week itself
+    assert float(rows[2][3].replace(",", "")) > float(rows[2][2].replace(",", ""))  # institutions added back
+    assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme

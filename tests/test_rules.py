@@ -98,6 +98,9 @@ def test_channel_logit_invariants(rows, scale):
     n_open = np.isfinite(v).sum(axis=1)
     assert (iv >= top - 1e-12).all() and (iv <= top + scale * np.log(n_open) + 1e-9).all()
     assert ((w >= 0) & (w <= 1)).all() and (w.max(axis=1) == 1).all()
+    # each weight is numpy's exp of the scaled gap to the best channel, to the bit (closed: 0)
+    with np.errstate(over="ignore"):
+        assert np.array_equal(w, np.exp((v - top[:, None]) / scale))
     ch = rules.pick_channel(w, u)
     assert np.isfinite(v[np.arange(v.shape[0]), ch]).all()  # a closed channel is never drawn
 
