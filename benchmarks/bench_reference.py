@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from bench_model import publish  # noqa: E402
 
-RATIO_TARGET = 100.0  # the model at least this many times faster than the reference at 10^4
+RATIO_TARGET = 150.0  # the model at least this many times faster than the reference at 10^4 (issue: many runs fast)
 SPMV_TARGET = 20.0  # a week at most this many sparse products
 DEGREES = ((4.0, 1.0), (8.0, 2.0), (16.0, 4.0), (32.0, 8.0), (64.0, 16.0))  # (within, between) ties each
 

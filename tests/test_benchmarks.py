@@ -79,4 +79,7 @@ def test_bench_batching_projects_runs_from_batched_weeks():
     week, bound, with_institutions = (float(rows[1][i].replace(",", "")) for i in range(1, 4))
     assert abs(week * 1000 - bound) <= 10 and bound == with_institutions  # alone: the week itself
     assert float(rows[2][3].replace(",", "")) > float(rows[2][2].replace(",", ""))  # institutions added back
+    for cells in rows.values():  # a sweep run: 104 weeks at the cost with institutions
+        per_rep, calibration, sweep = (float(cells[i].replace(",", "")) for i in (3, 5, 6))
+        assert abs(sweep - per_rep * 104 / 1000) <= 1 and calibration > sweep  # plus a burn-in
     assert (ROOT / "benchmarks" / "README.md").read_bytes() == readme
